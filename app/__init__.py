@@ -1,0 +1,1 @@
+"""RNN Visualizer: run recurrent networks with TensorFlow and show every timestep."""

@@ -1,0 +1,1 @@
+"""HTTP routes: api (JSON), pages (HTML), docs (offline API docs)."""

@@ -1,0 +1,42 @@
+"""All runtime settings in one place, read from the environment (prefix ``RNNVIS_``)."""
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Limits, device and worker settings. Override any field with ``RNNVIS_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="RNNVIS_", extra="ignore")
+
+    max_batch: int = Field(16, ge=1, description="Most examples in one run (B).")
+    max_steps: int = Field(1000, ge=1, description="Most timesteps in one run (T).")
+    max_input_size: int = Field(256, ge=1, description="Largest input vector (D).")
+    max_hidden_size: int = Field(512, ge=1, description="Largest hidden size (H).")
+    max_layers: int = Field(8, ge=1, description="Most stacked layers.")
+    max_numbers: int = Field(
+        6_000_000, ge=1, description="Most numbers one response may carry (all arrays together)."
+    )
+    max_body_bytes: int = Field(8_000_000, ge=1024, description="Largest request body in bytes.")
+    max_text_chars: int = Field(
+        256, ge=1, description="Largest vocabulary (distinct characters) for text input."
+    )
+
+    device: Literal["auto", "cpu", "gpu"] = Field(
+        "auto", description="Where TensorFlow runs: auto picks the GPU only when it is faster."
+    )
+    intra_op_threads: int = Field(0, ge=0, description="TensorFlow intra-op threads (0 = TF default).")
+    inter_op_threads: int = Field(0, ge=0, description="TensorFlow inter-op threads (0 = TF default).")
+    queue_size: int = Field(64, ge=1, description="Runs waiting for the worker before 503.")
+    request_timeout_s: float = Field(30.0, gt=0, description="Deadline of one run before 503.")
+    warm_presets: bool = Field(True, description="Trace and run every preset at start-up.")
+    cache_entries: int = Field(256, ge=0, description="Results kept in the in-memory cache.")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings (a FastAPI dependency; tests override it)."""
+    return Settings()
