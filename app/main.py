@@ -9,7 +9,8 @@ from fastapi.staticfiles import StaticFiles
 from swagger_ui_bundle import swagger_ui_path
 
 from app.errors import install_error_handlers
-from app.routes import api, docs, pages
+from app.middleware import BodySizeLimit
+from app.routes import api, docs, health, pages
 from app.settings import Settings, get_settings
 from app.worker import Worker
 
@@ -33,7 +34,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(
         title="RNN Visualizer",
         version="0.1.0",
-        summary="Run RNN, LSTM and GRU networks and get every timestep's outputs, states and gates.",
+        summary="Every timestep's outputs, states and gates of an RNN, LSTM or GRU.",
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
@@ -41,9 +42,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.dependency_overrides[get_settings] = lambda: settings
     install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
     app.mount("/vendor/swagger-ui", StaticFiles(directory=swagger_ui_path), name="swagger-ui")
     app.include_router(api.router)
+    app.include_router(health.router)
     app.include_router(pages.router)
     app.include_router(docs.router)
     return app

@@ -5,8 +5,9 @@ from functools import lru_cache
 from app.schemas import Preset, RunRequest
 
 _WORDS = ["hello", "eolll", "lleel"]
-_ARANGE = {"values": [[[float(3 * (5 * b + t) + d) for d in range(3)] for t in range(5)] for b in range(3)]}
-_NOTEBOOK = "RNN 기본예제"
+_ARANGE = {
+    "values": [[[float(3 * (5 * b + t) + d) for d in range(3)] for t in range(5)] for b in range(3)]
+}
 
 _PRESETS: list[dict] = [
     {
@@ -21,21 +22,33 @@ _PRESETS: list[dict] = [
         "title": "RNN over the sequence 'hello'",
         "seed_heading": "Basic RNN Cell · In [4]",
         "description": "The same cell unrolled over five steps: h, e, l, l, o.",
-        "config": {"cell": "rnn", "hidden_size": 2, "input": {"text": ["hello"], "vocabulary": "helo"}},
+        "config": {
+            "cell": "rnn",
+            "hidden_size": 2,
+            "input": {"text": ["hello"], "vocabulary": "helo"},
+        },
     },
     {
         "name": "lstm_batch",
         "title": "LSTM on a batch of three words",
         "seed_heading": "Basic LSTM Cell · In [5]",
         "description": "An LSTM reads 'hello', 'eolll' and 'lleel'; it keeps a cell state c and h.",
-        "config": {"cell": "lstm", "hidden_size": 2, "input": {"text": _WORDS, "vocabulary": "helo"}},
+        "config": {
+            "cell": "lstm",
+            "hidden_size": 2,
+            "input": {"text": _WORDS, "vocabulary": "helo"},
+        },
     },
     {
         "name": "gru_batch",
         "title": "GRU on a batch of three words",
         "seed_heading": "GRU Cell · In [6]",
         "description": "A GRU (update, reset and candidate gates) on the same three words.",
-        "config": {"cell": "gru", "hidden_size": 2, "input": {"text": _WORDS, "vocabulary": "helo"}},
+        "config": {
+            "cell": "gru",
+            "hidden_size": 2,
+            "input": {"text": _WORDS, "vocabulary": "helo"},
+        },
     },
     {
         "name": "dynamic_length",
@@ -68,7 +81,8 @@ _PRESETS: list[dict] = [
         "name": "bidirectional_rnn",
         "title": "Bidirectional RNN",
         "seed_heading": "Bi-directional RNN with basic RNN Cell · In [10]",
-        "description": "Forward and backward RNNs (hidden size 4) over np.arange(45).reshape(3,5,3) "
+        "description": "Forward and backward RNNs (hidden size 4) over "
+        "np.arange(45).reshape(3, 5, 3) "
         "with lengths 2, 3 and 1.",
         "config": {
             "cell": "rnn",
@@ -124,4 +138,7 @@ _PRESETS: list[dict] = [
 @lru_cache
 def presets() -> dict[str, Preset]:
     """The presets by name, in the notebook's order."""
-    return {p["name"]: Preset(**{**p, "config": RunRequest.model_validate(p["config"])}) for p in _PRESETS}
+    return {
+        p["name"]: Preset(**{**p, "config": RunRequest.model_validate(p["config"])})
+        for p in _PRESETS
+    }

@@ -21,15 +21,16 @@ class Settings(BaseSettings):
         6_000_000, ge=1, description="Most numbers one response may carry (all arrays together)."
     )
     max_body_bytes: int = Field(8_000_000, ge=1024, description="Largest request body in bytes.")
-    max_text_chars: int = Field(
-        256, ge=1, description="Largest vocabulary (distinct characters) for text input."
-    )
 
     device: Literal["auto", "cpu", "gpu"] = Field(
         "auto", description="Where TensorFlow runs: auto picks the GPU only when it is faster."
     )
-    intra_op_threads: int = Field(0, ge=0, description="TensorFlow intra-op threads (0 = TF default).")
-    inter_op_threads: int = Field(0, ge=0, description="TensorFlow inter-op threads (0 = TF default).")
+    intra_op_threads: int = Field(
+        0, ge=0, description="TensorFlow intra-op threads (0 = TF default)."
+    )
+    inter_op_threads: int = Field(
+        0, ge=0, description="TensorFlow inter-op threads (0 = TF default)."
+    )
     queue_size: int = Field(64, ge=1, description="Runs waiting for the worker before 503.")
     request_timeout_s: float = Field(30.0, gt=0, description="Deadline of one run before 503.")
     warm_presets: bool = Field(True, description="Trace and run every preset at start-up.")
