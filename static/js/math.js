@@ -1,0 +1,209 @@
+// The cells' equations (SPEC section 3) recomputed in float64 from a run result, with every
+// partial sum kept so the math panel can write them out with the real numbers.
+import { DIGITS, MATCH_TOLERANCE, MATH_TERMS } from './config.js';
+
+/** Gate names of each cell, in the column-block order of its weights (Keras layout). */
+export const GATES = { rnn: [], lstm: ['i', 'f', 'g', 'o'], gru: ['z', 'r', 'n'] };
+
+/** The logistic sigmoid σ. */
+export const sigmoid = (v) => 1 / (1 + Math.exp(-v));
+
+const ACTIVATIONS = { σ: sigmoid, tanh: Math.tanh };
+const range = (n) => Array.from({ length: n }, (_, k) => k);
+const zeros = (n) => new Array(n).fill(0);
+
+/** The position a direction reads at playback step `step`: backward reads the valid prefix in reverse. */
+export function positionAt(direction, step, length) {
+  return direction === 'backward' && step < length ? length - 1 - step : step;
+}
+
+/** The position a direction read just before position t, or null when t starts it (initial state). */
+export function previousPosition(direction, t, length) {
+  if (direction === 'forward') return t > 0 ? t - 1 : null;
+  return t + 1 < length ? t + 1 : null;
+}
+
+/** What layer `layer` read at position t of example b: the input, or the layer below's outputs (forward|backward). */
+export function layerInput(result, layer, b, t) {
+  if (layer === 0) return result.inputs[b][t];
+  const below = result.layers[layer - 1];
+  return [...below.forward.outputs[b][t], ...(below.backward ? below.backward.outputs[b][t] : [])];
+}
+
+/** The initial state {h, c} of one layer and direction for example b (zeros unless config.initial_state). */
+export function initialState(result, layer, direction, b) {
+  const H = result.config.hidden_size;
+  const given = result.config.initial_state?.layers?.[layer]?.[direction];
+  const c = result.config.cell === 'lstm' ? given?.c?.[b] ?? zeros(H) : null;
+  return { h: given?.h?.[b] ?? zeros(H), c };
+}
+
+/** The state {h, c} a direction held just before reading position t (what the server returned there). */
+export function previousState(result, layer, direction, b, t) {
+  const prev = previousPosition(direction, t, result.sequence_length[b]);
+  if (prev === null) return initialState(result, layer, direction, b);
+  const { states } = result.layers[layer][direction];
+  return { h: states.h[b][prev], c: states.c ? states.c[b][prev] : null };
+}
+
+const dot = (label, vector, matrix, offset) => ({ kind: 'dot', label, vector, matrix, offset });
+const bias = (label, vector, offset) => ({ kind: 'bias', label, vector, offset });
+const constant = (label, value) => ({ kind: 'const', label, value });
+
+function partValue(part, unit) {
+  if (part.kind === 'dot') return part.vector.reduce((sum, v, k) => sum + v * part.matrix[k][part.offset + unit], 0);
+  if (part.kind === 'bias') return part.vector[part.offset + unit];
+  if (part.kind === 'const') return part.value;
+  return part.gate[unit] * part.parts.reduce((sum, p) => sum + partValue(p, unit), 0);
+}
+
+function block(name, activation, parts, H) {
+  const pre = range(H).map((u) => parts.reduce((sum, p) => sum + partValue(p, u), 0));
+  return { name, activation, parts, pre, value: pre.map(ACTIVATIONS[activation]) };
+}
+
+/**
+ * One cell step for all H units, keeping every term: {blocks: [{name, activation, parts, pre, value}], h, c}.
+ * `weights` is {kernel, recurrent_kernel, bias}; bias is [G*H], or [2][3H] for GRU reset_after.
+ */
+export function cellStep(cell, { x, h, c, weights, forgetBias = 0, resetAfter = true }) {
+  const H = h.length;
+  const { kernel: W, recurrent_kernel: U } = weights;
+  const split = Array.isArray(weights.bias[0]);
+  const [b, bRec] = split ? weights.bias : [weights.bias, null];
+  if (cell === 'rnn') {
+    const hNew = block('h', 'tanh', [dot('x·W', x, W, 0), dot('h_prev·U', h, U, 0), bias('b', b, 0)], H);
+    return { blocks: [hNew], h: hNew.value, c: null };
+  }
+  if (cell === 'lstm') {
+    const blocks = GATES.lstm.map((g, k) => {
+      const parts = [dot(`x·W_${g}`, x, W, k * H), dot(`h_prev·U_${g}`, h, U, k * H), bias(`b_${g}`, b, k * H)];
+      if (g === 'f') parts.push(constant('forget_bias', forgetBias));
+      return block(g, g === 'g' ? 'tanh' : 'σ', parts, H);
+    });
+    const [i, f, g, o] = blocks.map((bl) => bl.value);
+    const cNew = range(H).map((u) => f[u] * c[u] + i[u] * g[u]);
+    return { blocks, h: range(H).map((u) => o[u] * Math.tanh(cNew[u])), c: cNew };
+  }
+  const gateParts = (g, k) =>
+    resetAfter
+      ? [dot(`x·W_${g}`, x, W, k * H), bias(`b_${g}`, b, k * H), dot(`h_prev·U_${g}`, h, U, k * H), bias(`b'_${g}`, bRec, k * H)]
+      : [dot(`x·W_${g}`, x, W, k * H), dot(`h_prev·U_${g}`, h, U, k * H), bias(`b_${g}`, b, k * H)];
+  const z = block('z', 'σ', gateParts('z', 0), H);
+  const r = block('r', 'σ', gateParts('r', 1), H);
+  const candidate = resetAfter
+    ? [dot('x·W_n', x, W, 2 * H), bias('b_n', b, 2 * H),
+      { kind: 'gated', label: "r ⊙ (h_prev·U_n + b'_n)", gate: r.value, parts: [dot('h_prev·U_n', h, U, 2 * H), bias("b'_n", bRec, 2 * H)] }]
+    : [dot('x·W_n', x, W, 2 * H), dot('(r ⊙ h_prev)·U_n', r.value.map((rv, u) => rv * h[u]), U, 2 * H), bias('b_n', b, 2 * H)];
+  const n = block('n', 'tanh', candidate, H);
+  return { blocks: [z, r, n], h: range(H).map((u) => z.value[u] * h[u] + (1 - z.value[u]) * n.value[u]), c: null };
+}
+
+/** The step of layer/direction at position t of example b, recomputed in JS from the result's own numbers. */
+export function recompute(result, { layer, direction, b, t }) {
+  const { config } = result;
+  const prev = previousState(result, layer, direction, b, t);
+  const x = layerInput(result, layer, b, t);
+  const step = cellStep(config.cell, {
+    x, h: prev.h, c: prev.c,
+    weights: result.weights.layers[layer][direction],
+    forgetBias: config.forget_bias ?? 0,
+    resetAfter: config.reset_after ?? true,
+  });
+  return { x, prev, ...step };
+}
+
+/** A number as the math panel writes it (fixed decimals, negatives in parentheses when asked). */
+export function fmt(v, paren = false) {
+  const s = v.toFixed(DIGITS);
+  return paren && v < 0 ? `(${s})` : s;
+}
+
+/** A vector as the math panel writes it, eliding the middle of long ones. */
+export function fmtVector(v) {
+  const shown = v.length > MATH_TERMS ? [...v.slice(0, MATH_TERMS).map((x) => fmt(x)), `… ${v.length - MATH_TERMS} more`] : v.map((x) => fmt(x));
+  return `[${shown.join(', ')}]`;
+}
+
+function matches(js, server) {
+  return Math.abs(js - server) <= MATCH_TOLERANCE * Math.max(1, Math.abs(server));
+}
+
+function expandPart(part, unit) {
+  if (part.kind === 'dot') {
+    const terms = part.vector.map((v, k) => `${fmt(v, true)}×${fmt(part.matrix[k][part.offset + unit], true)}`);
+    const shown = terms.length > MATH_TERMS ? [...terms.slice(0, MATH_TERMS), `… (${terms.length - MATH_TERMS} more terms)`] : terms;
+    return `${part.label}[:,${unit}] = ${shown.join(' + ')} = ${fmt(partValue(part, unit))}`;
+  }
+  if (part.kind === 'bias') return `${part.label}[${unit}] = ${fmt(partValue(part, unit))}`;
+  if (part.kind === 'const') return `${part.label} = ${fmt(part.value)}`;
+  const inner = part.parts.map((p) => fmt(partValue(p, unit), true)).join(' + ');
+  return [
+    ...part.parts.map((p) => expandPart(p, unit)),
+    `${part.label} = ${fmt(part.gate[unit])} × (${inner}) = ${fmt(partValue(part, unit))}`,
+  ].join('\n');
+}
+
+function check(name, expression, js, server) {
+  const ok = matches(js, server);
+  const verdict = ok ? '✓ matches server' : `✗ server ${fmt(server)}`;
+  return { kind: 'result', text: `${name} = ${expression} = ${fmt(js)}   ${verdict}`, name, js, server, ok };
+}
+
+const FORMULAS = {
+  rnn: ['h_t = tanh(x_t·W + h_prev·U + b)'],
+  lstm: ['i, f, g, o = σ, σ(·+forget_bias), tanh, σ of (x_t·W + h_prev·U + b)', 'c_t = f⊙c_prev + i⊙g', 'h_t = o⊙tanh(c_t)'],
+  gru: {
+    true: ["z = σ(x·W_z + b_z + h_prev·U_z + b'_z), r likewise", "n = tanh(x·W_n + b_n + r⊙(h_prev·U_n + b'_n))", 'h_t = z⊙h_prev + (1−z)⊙n'],
+    false: ['z = σ(x·W_z + h_prev·U_z + b_z), r likewise', 'n = tanh(x·W_n + (r⊙h_prev)·U_n + b_n)', 'h_t = z⊙h_prev + (1−z)⊙n'],
+  },
+};
+
+/**
+ * The math panel for one unit: its cell's equations with the numbers of position t plugged in,
+ * each result checked against the server. Returns {padding, lines: [{kind, text, ok?}], checks}.
+ */
+export function explain(result, sel) {
+  const { layer, direction, b, t, unit } = sel;
+  const { cell } = result.config;
+  const length = result.sequence_length[b];
+  const dirResult = result.layers[layer][direction];
+  const prevPos = previousPosition(direction, t, length);
+  const prevName = prevPos === null ? 'the initial state' : `position ${prevPos}`;
+  const formulas = cell === 'gru' ? FORMULAS.gru[result.config.reset_after ?? true] : FORMULAS[cell];
+  const lines = formulas.map((text) => ({ kind: 'formula', text }));
+  if (t >= length) {
+    const carried = dirResult.states.h[b][t][unit];
+    const text = `t = ${t} ≥ sequence_length = ${length}: padding. The cell does not run; output = 0, gates = 0, `
+      + `and the state is carried: h[${unit}] = ${fmt(carried)}.`;
+    return { padding: true, lines: [...lines, { kind: 'note', text }], checks: [] };
+  }
+  const step = recompute(result, { layer, direction, b, t });
+  lines.push({ kind: 'given', text: `x_t = ${fmtVector(step.x)}` });
+  lines.push({ kind: 'given', text: `h_prev = ${fmtVector(step.prev.h)}   (from ${prevName})` });
+  if (step.prev.c) lines.push({ kind: 'given', text: `c_prev = ${fmtVector(step.prev.c)}` });
+  const checks = [];
+  const value = (name) => step.blocks.find((bl) => bl.name === name).value[unit];
+  for (const bl of step.blocks) {
+    for (const part of bl.parts) lines.push({ kind: 'sum', text: expandPart(part, unit) });
+    const sum = bl.parts.map((p) => fmt(partValue(p, unit), true)).join(' + ');
+    const server = cell === 'rnn' ? dirResult.states.h[b][t][unit] : dirResult.gates[bl.name][b][t][unit];
+    checks.push(check(bl.name === 'h' ? 'h_t' : bl.name, `${bl.activation}(${sum}) = ${bl.activation}(${fmt(bl.pre[unit])})`, bl.value[unit], server));
+    lines.push(checks.at(-1));
+  }
+  if (cell === 'lstm') {
+    const cPrev = step.prev.c[unit];
+    checks.push(check('c_t', `f⊙c_prev + i⊙g = ${fmt(value('f'))}×${fmt(cPrev, true)} + ${fmt(value('i'))}×${fmt(value('g'), true)}`,
+      step.c[unit], dirResult.states.c[b][t][unit]));
+    lines.push(checks.at(-1));
+    checks.push(check('h_t', `o⊙tanh(c_t) = ${fmt(value('o'))}×tanh(${fmt(step.c[unit])})`, step.h[unit], dirResult.states.h[b][t][unit]));
+    lines.push(checks.at(-1));
+  }
+  if (cell === 'gru') {
+    const z = value('z');
+    checks.push(check('h_t', `z⊙h_prev + (1−z)⊙n = ${fmt(z)}×${fmt(step.prev.h[unit], true)} + ${fmt(1 - z)}×${fmt(value('n'), true)}`,
+      step.h[unit], dirResult.states.h[b][t][unit]));
+    lines.push(checks.at(-1));
+  }
+  return { padding: false, lines, checks };
+}
