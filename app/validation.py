@@ -68,7 +68,8 @@ def _find_mismatch(data: Any, shape: tuple[int, ...], loc: Loc) -> tuple[Loc, st
 def to_array(data: Any, shape: tuple[int, ...], loc: Loc, names: str) -> np.ndarray:
     """Nested lists as a float32 array of exactly ``shape``; ``names`` reads like "[B][H]"."""
     try:
-        array = np.asarray(data, dtype=np.float32)
+        with np.errstate(over="ignore"):  # overflow to inf is reported below
+            array = np.asarray(data, dtype=np.float32)
     except ValueError:
         array = None
     if array is None or array.shape != shape:
