@@ -55,8 +55,8 @@ export const LINE_UNITS = 16;
 /** Up to this many units the gate chart prints each value in its cell. */
 export const LABELLED_UNITS = 16;
 
-/** Plotly heights in pixels: network per row, heatmaps per layer, gates per direction, lines. */
-export const HEIGHTS = { networkRow: 62, networkMin: 240, heatmapRow: 190, gates: 230, lines: 260 };
+/** Plotly heights in pixels: network per row, heatmaps per layer (and the gap between layers), gates, lines. */
+export const HEIGHTS = { networkRow: 62, networkMin: 240, heatmapRow: 190, heatmapGap: 40, gates: 230, lines: 260 };
 
 /** Playback speeds offered, in steps per second; DEFAULT_SPEED is preselected. */
 export const SPEEDS = [0.5, 1, 2, 4, 8, 15, 30];

@@ -1,0 +1,352 @@
+// Pure: a run result -> Plotly figures ({data, layout}) and per-step updates ({data, layout, traces}).
+// Every chart exports figure(model, opts) once per run and frame(model, step, opts) per step; the
+// per-step update only touches shapes, text and small arrays, so playback never rebuilds a chart.
+import { CELL_SCALE, FONT, HEIGHTS, LABELLED_UNITS, LINE_UNITS, NET_COLORS, OVERLAY, STATE_SCALE, UNIT_COLORS, UNIT_DASHES } from './config.js';
+import { GATES, positionAt } from './math.js';
+
+const range = (a, b) => Array.from({ length: Math.max(0, b - a) }, (_, k) => a + k);
+const transpose = (m) => (m.length ? m[0].map((_, j) => m.map((row) => row[j])) : []);
+const num = (v) => v.toFixed(2);
+
+/** Text as Plotly shows it literally (Plotly reads a few HTML tags in labels; user text must not be one). */
+export function plotlyText(s) {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** A short label for an input or output vector: up to `keep` values, then an ellipsis. */
+export function shortVector(v, keep = 3) {
+  const head = v.slice(0, keep).map(num).join(', ');
+  return `[${head}${v.length > keep ? ', …' : ''}]`;
+}
+
+/** The slice of a run result that the charts draw for example b. */
+export function viewModel(result, b) {
+  const { cell, hidden_size: H, num_layers: L } = result.config;
+  const dirs = result.layers[0].backward ? ['forward', 'backward'] : ['forward'];
+  const inputs = result.inputs[b];
+  const tokens = result.tokens?.[b];
+  return {
+    cell, H, L, dirs,
+    T: inputs.length,
+    length: result.sequence_length[b],
+    gateNames: GATES[cell],
+    labels: inputs.map((x, t) => (tokens ? plotlyText((tokens[t] ?? '').replace(' ', '␣')) : shortVector(x))),
+    outputs: result.outputs[b],
+    layers: result.layers.map((layer) => Object.fromEntries(dirs.map((d) => [d, {
+      h: layer[d].states.h[b],
+      c: layer[d].states.c ? layer[d].states.c[b] : null,
+      gates: Object.fromEntries(GATES[cell].map((g) => [g, layer[d].gates[g][b]])),
+    }]))),
+  };
+}
+
+/** The positions [first, last] a direction has computed by playback step `step` (empty when first > last). */
+export function revealed(direction, step, length) {
+  if (direction === 'backward' && step < length) return [length - 1 - step, length - 1];
+  return [0, step];
+}
+
+/** Whether position t of a direction has been computed by playback step `step`. */
+export function isComputed(direction, t, step, length) {
+  const [first, last] = revealed(direction, step, length);
+  return t >= first && t <= last;
+}
+
+/** The first timestep of the network window that shows playback step `step`. */
+export function windowStart(step, T, size) {
+  return Math.min(Math.floor(step / size) * size, Math.max(0, T - size));
+}
+
+function baseLayout(opts, height) {
+  return {
+    height,
+    margin: { l: 70, r: 20, t: 28, b: 36 },
+    font: { family: FONT.family, size: Math.round(FONT.size * (opts.fontScale ?? 1)) },
+    paper_bgcolor: '#ffffff',
+    plot_bgcolor: '#ffffff',
+    showlegend: false,
+    hoverlabel: { namelength: -1 },
+  };
+}
+
+/** Side-by-side axis domains for n panels with a gap between them. */
+function domains(n, gap) {
+  const width = (1 - gap * (n - 1)) / n;
+  return range(0, n).map((k) => [k * (width + gap), k * (width + gap) + width]);
+}
+
+const axisName = (k) => (k === 0 ? '' : String(k + 1));
+const band = (ref, x0, x1, style) => ({ type: 'rect', xref: `x${ref}`, yref: `y${ref} domain`, x0, x1, y0: 0, y1: 1, layer: 'above', ...style });
+const title = (text, x, y) => ({ text, x, y, xref: 'paper', yref: 'paper', xanchor: 'center', yanchor: 'bottom', showarrow: false });
+
+/** Over one time panel (x = position): faded steps not computed yet (when `fade`), grey padding, the cursor. */
+function timeOverlays(ref, model, direction, step, fade) {
+  const { T, length } = model;
+  const [first, last] = revealed(direction, step, length);
+  const pos = positionAt(direction, step, length);
+  const shapes = [];
+  const pending = { fillcolor: OVERLAY.pending, line: { width: 0 } };
+  if (fade && first > 0) shapes.push(band(ref, -0.5, Math.min(first, T) - 0.5, pending));
+  if (fade && last < T - 1) shapes.push(band(ref, Math.max(last, -1) + 0.5, T - 0.5, pending));
+  if (length < T) shapes.push(band(ref, length - 0.5, T - 0.5, { fillcolor: OVERLAY.padding, line: { width: 0 } }));
+  if (pos < T) shapes.push(band(ref, pos - 0.5, pos + 0.5, { line: { color: OVERLAY.cursor, width: OVERLAY.cursorWidth } }));
+  return shapes;
+}
+
+// ---- the unrolled network ------------------------------------------------------------------
+
+const BOX = { w: 0.32, h: 0.3 };
+
+function netRows(model) {
+  const half = model.dirs.length === 2;
+  // Each layer is one row; a bidirectional layer's box has a forward (top) and backward (bottom) half.
+  return model.layers.flatMap((_, l) => model.dirs.map((d, k) => ({
+    layer: l, direction: d,
+    y0: l + 1 - BOX.h + (half && k === 0 ? BOX.h : 0),
+    y1: l + 1 + BOX.h - (half && k === 1 ? BOX.h : 0),
+  })));
+}
+
+function boxStatus(model, row, t, step) {
+  if (t >= model.length) return 'padding';
+  if (t === positionAt(row.direction, step, model.length) && step < model.T) return 'current';
+  return isComputed(row.direction, t, step, model.length) ? 'computed' : 'pending';
+}
+
+function arrows(model, cols) {
+  const { L } = model;
+  const shafts = [];
+  const heads = { x: [], y: [], angle: [] };
+  const add = (x0, y0, x1, y1, angle) => {
+    shafts.push({ type: 'line', x0, y0, x1, y1, layer: 'below', line: { color: NET_COLORS.arrow, width: 1.4 } });
+    heads.x.push(x1);
+    heads.y.push(y1);
+    heads.angle.push(angle);
+  };
+  for (const t of cols) {
+    add(t, 0.22, t, 1 - BOX.h, 0);
+    for (let l = 1; l < L; l += 1) add(t, l + BOX.h, t, l + 1 - BOX.h, 0);
+    add(t, L + BOX.h, t, L + 1 - 0.22, 0);
+  }
+  for (const row of netRows(model)) {
+    const y = (row.y0 + row.y1) / 2;
+    for (const t of cols.slice(1)) {
+      if (row.direction === 'forward') add(t - 1 + BOX.w, y, t - BOX.w, y, 90);
+      else add(t - BOX.w, y, t - 1 + BOX.w, y, -90);
+    }
+  }
+  return { shafts, heads };
+}
+
+function netBoxes(model, cols, step) {
+  const style = {
+    pending: [NET_COLORS.pending, NET_COLORS.pendingLine, 1, 'solid'],
+    computed: [NET_COLORS.computed, NET_COLORS.computedLine, 1.5, 'solid'],
+    current: [NET_COLORS.current, NET_COLORS.currentLine, 3, 'solid'],
+    padding: [NET_COLORS.padding, NET_COLORS.paddingLine, 1, 'dot'],
+  };
+  return netRows(model).flatMap((row) => cols.map((t) => {
+    const [fill, line, width, dash] = style[boxStatus(model, row, t, step)];
+    return { type: 'rect', x0: t - BOX.w, x1: t + BOX.w, y0: row.y0, y1: row.y1, layer: 'below', fillcolor: fill, line: { color: line, width, dash } };
+  }));
+}
+
+function outputText(model, cols, step) {
+  return cols.map((t) => {
+    if (t >= model.length) return t <= step ? '0' : '';
+    return model.dirs.every((d) => isComputed(d, t, step, model.length)) ? shortVector(model.outputs[t], 2) : '';
+  });
+}
+
+/** The unrolled network over the timesteps [start, start + size): boxes, arrows, inputs and outputs. */
+export const network = {
+  figure(model, { start = 0, size, fontScale = 1 }) {
+    const cols = range(start, Math.min(model.T, start + size));
+    const { shafts, heads } = arrows(model, cols);
+    const rows = netRows(model);
+    const hover = rows.flatMap((row) => cols.map((t) => {
+      const h = model.layers[row.layer][row.direction].h[t];
+      const state = t >= model.length ? `padding: output 0, state carried ${shortVector(h, 8)}` : `h = ${shortVector(h, 8)}`;
+      return `layer ${row.layer + 1} ${row.direction}, t = ${t}<br>${state}`;
+    }));
+    const center = (row) => (row.y0 + row.y1) / 2;
+    const data = [
+      { type: 'scatter', mode: 'markers', x: heads.x, y: heads.y, hoverinfo: 'skip', marker: { symbol: 'triangle-up', size: 8, angle: heads.angle, color: NET_COLORS.arrow } },
+      { type: 'scatter', mode: 'text', x: rows.flatMap(() => cols), y: rows.flatMap((row) => cols.map(() => center(row))), text: rows.flatMap((row) => cols.map(() => (row.direction === 'forward' ? '→' : '←'))), hoverinfo: 'skip', textfont: { color: NET_COLORS.muted } },
+      { type: 'scatter', mode: 'markers', x: rows.flatMap(() => cols), y: rows.flatMap((row) => cols.map(() => center(row))), marker: { size: 24, opacity: 0 }, hovertemplate: '%{text}<extra></extra>', text: hover },
+      { type: 'scatter', mode: 'text', x: cols, y: cols.map(() => 0), text: cols.map((t) => model.labels[t]), hoverinfo: 'skip', textfont: { color: NET_COLORS.text } },
+      { type: 'scatter', mode: 'text', x: cols, y: cols.map(() => model.L + 1), text: outputText(model, cols, 0), hoverinfo: 'skip', textfont: { color: NET_COLORS.text } },
+    ];
+    const layerLabel = (l) => `layer ${l + 1}${model.dirs.length === 2 ? ' → / ←' : ''}`;
+    const layout = {
+      ...baseLayout({ fontScale }, Math.max(HEIGHTS.networkMin, HEIGHTS.networkRow * (model.L + 2) + 64)),
+      margin: { l: 90, r: 10, t: 10, b: 36 },
+      xaxis: { range: [start - 0.6, start + size - 0.4], tickvals: cols, ticktext: cols.map((t) => `t=${t}`), showgrid: false, zeroline: false, fixedrange: true },
+      yaxis: { range: [-0.5, model.L + 1.5], tickvals: range(0, model.L + 2), ticktext: ['input', ...range(0, model.L).map(layerLabel), 'output'], showgrid: false, zeroline: false, fixedrange: true },
+      shapes: [...shafts, ...netBoxes(model, cols, 0)],
+    };
+    return { data, layout, meta: { arrows: shafts.length } };
+  },
+  frame(model, step, { start = 0, size }) {
+    const cols = range(start, Math.min(model.T, start + size));
+    const { shafts } = arrows(model, cols);
+    return {
+      data: { text: [outputText(model, cols, step)] },
+      layout: { shapes: [...shafts, ...netBoxes(model, cols, step)] },
+      traces: [4],
+    };
+  },
+};
+
+// ---- heatmaps of h (and c) over time x units --------------------------------------------------
+
+function heatPanels(model) {
+  const quantities = model.cell === 'lstm' ? ['h', 'c'] : ['h'];
+  const cols = model.dirs.flatMap((direction) => quantities.map((q) => ({ direction, q })));
+  const xs = domains(cols.length, 0.06);
+  const ys = domains(model.L, HEIGHTS.heatmapGap / (HEIGHTS.heatmapRow * model.L));
+  return model.layers.flatMap((_, layer) => cols.map((col, k) => ({ ...col, layer, x: xs[k], y: ys[layer] })))
+    .map((p, k) => ({ ...p, ref: axisName(k) }));
+}
+
+/** Per layer and direction: h (and c for LSTM) over time x units, with the step cursor. */
+export const heatmaps = {
+  figure(model, { fontScale = 1 } = {}) {
+    const panels = heatPanels(model);
+    const layout = baseLayout({ fontScale }, HEIGHTS.heatmapRow * model.L + 70);
+    layout.margin = { l: 50, r: 80, t: 30, b: 40 };
+    layout.annotations = [];
+    const data = panels.map((p) => {
+      layout[`xaxis${p.ref}`] = { domain: p.x, anchor: `y${p.ref}`, title: { text: 't', standoff: 2 }, dtick: 1, range: [-0.5, model.T - 0.5], showgrid: false, zeroline: false };
+      layout[`yaxis${p.ref}`] = { domain: p.y, anchor: `x${p.ref}`, title: { text: 'unit', standoff: 2 }, range: [-0.5, model.H - 0.5], showgrid: false, zeroline: false, autorange: 'reversed' };
+      layout.annotations.push(title(`layer ${p.layer + 1} · ${p.direction} · ${p.q}`, (p.x[0] + p.x[1]) / 2, p.y[1] + 0.01));
+      return {
+        type: 'heatmap',
+        z: transpose(model.layers[p.layer][p.direction][p.q]),
+        xaxis: `x${p.ref}`, yaxis: `y${p.ref}`,
+        coloraxis: p.q === 'c' ? 'coloraxis2' : 'coloraxis',
+        xgap: 1, ygap: 1,
+        hovertemplate: `layer ${p.layer + 1} ${p.direction}<br>t = %{x}, unit %{y}<br>${p.q} = %{z:.4f}<extra></extra>`,
+      };
+    });
+    const bar = (text, y) => ({ title: { text }, len: model.cell === 'lstm' ? 0.45 : 0.9, y, yanchor: 'middle', thickness: 14 });
+    layout.coloraxis = { colorscale: STATE_SCALE, cmid: 0, colorbar: bar('h', model.cell === 'lstm' ? 0.77 : 0.5) };
+    if (model.cell === 'lstm') layout.coloraxis2 = { colorscale: CELL_SCALE, cmid: 0, colorbar: bar('c', 0.23) };
+    layout.shapes = heatmaps.frame(model, 0).layout.shapes;
+    return { data, layout };
+  },
+  frame(model, step) {
+    const shapes = heatPanels(model).flatMap((p) => timeOverlays(p.ref, model, p.direction, step, true));
+    return { data: {}, layout: { shapes }, traces: [] };
+  },
+};
+
+// ---- gates at the current step -----------------------------------------------------------------
+
+function gateZ(model, layer, direction, step) {
+  const pos = positionAt(direction, step, model.length);
+  return model.gateNames.map((g) => model.layers[layer][direction].gates[g][Math.min(pos, model.T - 1)]);
+}
+
+function gateTitle(model, direction, step) {
+  const pos = positionAt(direction, step, model.length);
+  return `${direction} · t = ${pos}${pos >= model.length ? ' (padding: gates are 0)' : ''}`;
+}
+
+/** The gates (i, f, g, o or z, r, n) of one layer at the current step, one panel per direction. */
+export const gates = {
+  figure(model, { layer = 0, fontScale = 1 } = {}) {
+    if (!model.gateNames.length) return null;
+    const xs = domains(model.dirs.length, 0.08);
+    const layout = baseLayout({ fontScale }, HEIGHTS.gates);
+    layout.margin = { l: 40, r: 70, t: 30, b: 40 };
+    const data = model.dirs.map((direction, k) => {
+      const ref = axisName(k);
+      layout[`xaxis${ref}`] = { domain: xs[k], anchor: `y${ref}`, title: { text: 'unit', standoff: 2 }, dtick: model.H <= LABELLED_UNITS ? 1 : undefined, showgrid: false, zeroline: false };
+      layout[`yaxis${ref}`] = { domain: [0, 0.9], anchor: `x${ref}`, autorange: 'reversed', showgrid: false, zeroline: false };
+      return {
+        type: 'heatmap',
+        z: gateZ(model, layer, direction, 0),
+        y: model.gateNames,
+        xaxis: `x${ref}`, yaxis: `y${ref}`,
+        zmin: -1, zmax: 1, colorscale: STATE_SCALE,
+        showscale: k === model.dirs.length - 1,
+        colorbar: { thickness: 14, len: 0.9 },
+        xgap: 2, ygap: 2,
+        texttemplate: model.H <= LABELLED_UNITS ? '%{z:.2f}' : '',
+        hovertemplate: `${direction}: %{y}[%{x}] = %{z:.4f}<extra></extra>`,
+      };
+    });
+    layout.annotations = model.dirs.map((d, k) => title(gateTitle(model, d, 0), (xs[k][0] + xs[k][1]) / 2, 0.92));
+    return { data, layout };
+  },
+  frame(model, step, { layer = 0 } = {}) {
+    const xs = domains(model.dirs.length, 0.08);
+    return {
+      data: { z: model.dirs.map((d) => gateZ(model, layer, d, step)) },
+      layout: { annotations: model.dirs.map((d, k) => title(gateTitle(model, d, step), (xs[k][0] + xs[k][1]) / 2, 0.92)) },
+      traces: model.dirs.map((_, k) => k),
+    };
+  },
+};
+
+// ---- each unit's value over time, drawn up to the current step -----------------------------------
+
+/** The window of at most LINE_UNITS units that holds `unit`. */
+export function unitWindow(unit, H) {
+  const first = Math.floor(unit / LINE_UNITS) * LINE_UNITS;
+  return range(first, Math.min(H, first + LINE_UNITS));
+}
+
+function lineSlices(model, layer, unit, step) {
+  const units = unitWindow(unit, model.H);
+  const x = [];
+  const y = [];
+  for (const direction of model.dirs) {
+    const [first, last] = revealed(direction, step, model.length);
+    const ts = range(Math.max(0, first), Math.min(model.T - 1, last) + 1);
+    for (const u of units) {
+      x.push(ts);
+      y.push(ts.map((t) => model.layers[layer][direction].h[t][u]));
+    }
+  }
+  return { x, y };
+}
+
+/** h of each unit of one layer over time, one panel per direction, drawn up to the current step. */
+export const lines = {
+  figure(model, { layer = 0, unit = 0, fontScale = 1 } = {}) {
+    const units = unitWindow(unit, model.H);
+    const xs = domains(model.dirs.length, 0.08);
+    const all = model.dirs.flatMap((d) => model.layers[layer][d].h.flat());
+    const lo = Math.min(0, ...all);
+    const hi = Math.max(0, ...all);
+    const pad = (hi - lo) * 0.08 || 0.1;
+    const layout = baseLayout({ fontScale }, HEIGHTS.lines);
+    layout.margin = { l: 50, r: 20, t: 30, b: 40 };
+    layout.showlegend = units.length > 1;
+    layout.legend = { orientation: 'h', y: -0.22, x: 0 };
+    const { x, y } = lineSlices(model, layer, unit, 0);
+    const data = model.dirs.flatMap((direction, k) => {
+      const ref = axisName(k);
+      layout[`xaxis${ref}`] = { domain: xs[k], anchor: `y${ref}`, range: [-0.5, model.T - 0.5], dtick: model.T <= 30 ? 1 : undefined, title: { text: 't', standoff: 2 }, zeroline: false };
+      layout[`yaxis${ref}`] = { domain: [0, 0.9], anchor: `x${ref}`, range: [lo - pad, hi + pad], title: { text: k === 0 ? 'h' : '', standoff: 2 } };
+      return units.map((u, j) => ({
+        type: 'scatter', mode: 'lines+markers', xaxis: `x${ref}`, yaxis: `y${ref}`,
+        x: x[k * units.length + j], y: y[k * units.length + j],
+        name: `unit ${u}`, legendgroup: `unit ${u}`, showlegend: k === 0,
+        line: { color: UNIT_COLORS[u % UNIT_COLORS.length], dash: UNIT_DASHES[Math.floor(u / UNIT_COLORS.length) % UNIT_DASHES.length], width: u === unit ? 3.5 : 1.5 },
+        marker: { size: u === unit ? 7 : 4 },
+        hovertemplate: `${direction} unit ${u}<br>t = %{x}: h = %{y:.4f}<extra></extra>`,
+      }));
+    });
+    layout.annotations = model.dirs.map((d, k) => title(`layer ${layer + 1} · ${d} · h per unit`, (xs[k][0] + xs[k][1]) / 2, 0.92));
+    layout.shapes = lines.frame(model, 0, { layer, unit }).layout.shapes;
+    return { data, layout };
+  },
+  frame(model, step, { layer = 0, unit = 0 } = {}) {
+    const { x, y } = lineSlices(model, layer, unit, step);
+    const shapes = model.dirs.flatMap((d, k) => timeOverlays(axisName(k), model, d, step, false));
+    return { data: { x, y }, layout: { shapes }, traces: x.map((_, k) => k) };
+  },
+};

@@ -1,0 +1,229 @@
+// Pure: the whole UI state as one declared object, its URL form, and the run request it makes.
+// Like TensorFlow Playground's state.ts: each field has a name (also its URL key), a type and a
+// default. A URL holds only the fields that differ from its base: the defaults, or the preset it names.
+
+/** Every field of the UI state. `config: true` fields make the run request; the rest are the view. */
+export const FIELDS = [
+  { name: 'cell', type: 'enum', values: ['rnn', 'lstm', 'gru'], default: 'lstm', config: true },
+  { name: 'hidden_size', type: 'int', default: 2, config: true },
+  { name: 'num_layers', type: 'int', default: 1, config: true },
+  { name: 'bidirectional', type: 'bool', default: false, config: true },
+  { name: 'reset_after', type: 'bool', default: true, config: true },
+  { name: 'forget_bias', type: 'float', default: 0, config: true },
+  { name: 'input', type: 'enum', values: ['text', 'values'], default: 'text', config: true },
+  { name: 'text', type: 'string', default: 'hello', config: true },
+  { name: 'vocabulary', type: 'string', default: '', config: true },
+  { name: 'values', type: 'string', default: 'arange 1,5,3', config: true },
+  { name: 'sequence_length', type: 'string', default: '', config: true },
+  { name: 'init', type: 'enum', values: ['zeros', 'random', 'custom'], default: 'zeros', config: true },
+  { name: 'initial_state', type: 'string', default: '', config: true },
+  { name: 'seed', type: 'int', default: 0, config: true },
+  { name: 'weights', type: 'string', default: '', config: true },
+  { name: 'preset', type: 'string', default: '' },
+  { name: 'example', type: 'int', default: 0 },
+  { name: 'step', type: 'int', default: 0 },
+  { name: 'layer', type: 'int', default: 0 },
+  { name: 'direction', type: 'enum', values: ['forward', 'backward'], default: 'forward' },
+  { name: 'unit', type: 'int', default: 0 },
+  { name: 'speed', type: 'float', default: 2 },
+  { name: 'presenter', type: 'bool', default: false },
+  { name: 'autoplay', type: 'bool', default: false },
+  { name: 'hide', type: 'list', default: [] },
+];
+
+/** The parts of the visualization that `hide=` can name (on /embed and /). */
+export const PARTS = ['network', 'heatmaps', 'gates', 'lines', 'math', 'controls'];
+
+/** The state with every field at its default. */
+export const DEFAULTS = Object.freeze(Object.fromEntries(FIELDS.map((f) => [f.name, f.default])));
+
+const CONFIG_FIELDS = FIELDS.filter((f) => f.config).map((f) => f.name);
+
+/** A value the user typed that cannot become a request; `field` is its request path (as in a 422's loc). */
+export class InputError extends Error {
+  constructor(field, message) {
+    super(message);
+    this.field = field;
+  }
+}
+
+const PARSE = {
+  enum: (s, f) => (f.values.includes(s) ? s : undefined),
+  int: (s) => (/^-?\d+$/.test(s) ? Number(s) : undefined),
+  float: (s) => (s.trim() !== '' && Number.isFinite(Number(s)) ? Number(s) : undefined),
+  bool: (s) => ({ 1: true, true: true, 0: false, false: false })[s],
+  string: (s) => s,
+  list: (s) => s.split(',').filter(Boolean),
+};
+
+const FORMAT = {
+  bool: (v) => (v ? '1' : '0'),
+  list: (v) => v.join(','),
+};
+
+const same = (a, b) => (Array.isArray(a) ? a.join(',') === b.join(',') : a === b);
+
+function baseOf(preset, presets) {
+  const found = presets?.[preset];
+  return found ? { ...DEFAULTS, ...stateFromConfig(found), preset } : DEFAULTS;
+}
+
+/** The state a query string describes: `preset=NAME` (if known) then each field given overrides the defaults. */
+export function decodeState(search, presets = {}) {
+  const params = new URLSearchParams(search);
+  const state = { ...baseOf(params.get('preset'), presets) };
+  for (const f of FIELDS) {
+    if (f.name === 'preset' || !params.has(f.name)) continue;
+    const value = PARSE[f.type](params.get(f.name), f);
+    if (value !== undefined) state[f.name] = value;
+  }
+  return state;
+}
+
+/** The query string of a state: its preset (if any) and every field that differs from that base. */
+export function encodeState(state, presets = {}) {
+  const base = baseOf(state.preset, presets);
+  const params = new URLSearchParams();
+  for (const f of FIELDS) {
+    const value = state[f.name];
+    if (f.name === 'preset' ? !base.preset : same(value, base[f.name])) continue;
+    params.set(f.name, (FORMAT[f.type] ?? String)(value));
+  }
+  return params.toString();
+}
+
+/** Whether two states make the same run request. */
+export function sameConfig(a, b) {
+  return CONFIG_FIELDS.every((name) => same(a[name], b[name]));
+}
+
+/** The values array np.arange(B*T*D).reshape(B, T, D). */
+export function arange(B, T, D) {
+  return Array.from({ length: B }, (_, b) => Array.from({ length: T }, (_, t) => Array.from({ length: D }, (_, d) => (b * T + t) * D + d)));
+}
+
+const ARANGE = [
+  /^\s*arange\s*\(?\s*(\d+)\s*,\s*(\d+)\s*,\s*(\d+)\s*\)?\s*$/i,
+  /^\s*(?:np\.)?arange\s*\(\s*(\d+)\s*\)\s*\.\s*reshape\s*\(\s*(\d+)\s*,\s*(\d+)\s*,\s*(\d+)\s*\)\s*$/i,
+];
+
+/** The values a values field describes: "arange B,T,D", "np.arange(N).reshape(B,T,D)" or a JSON [B][T][D] array. */
+export function parseValues(text) {
+  const short = text.match(ARANGE[0]);
+  if (short) return arange(...short.slice(1).map(Number));
+  const numpy = text.match(ARANGE[1]);
+  if (numpy) {
+    const [n, B, T, D] = numpy.slice(1).map(Number);
+    if (n !== B * T * D) throw new InputError('input.values', `arange(${n}) cannot be reshaped to (${B}, ${T}, ${D})`);
+    return arange(B, T, D);
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new InputError('input.values', 'write "arange B,T,D" or a JSON array of shape [B][T][D]');
+  }
+}
+
+/** How the values field writes an array: "arange B,T,D" when it is one, JSON otherwise. */
+export function describeValues(values) {
+  const [B, T, D] = [values.length, values[0]?.length ?? 0, values[0]?.[0]?.length ?? 0];
+  const flat = JSON.stringify(values);
+  return B && T && D && flat === JSON.stringify(arange(B, T, D)) ? `arange ${B},${T},${D}` : flat;
+}
+
+/** The text field's examples: one per line (a trailing empty line is ignored). */
+export function textLines(text) {
+  const lines = text.replace(/\r/g, '').split('\n');
+  while (lines.length > 1 && lines.at(-1) === '') lines.pop();
+  return lines;
+}
+
+function parseJson(field, text, what) {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new InputError(field, `write the ${what} as JSON (see the API docs at /docs)`);
+  }
+}
+
+/** A small seeded generator (mulberry32) so a "random" initial state is the same on every reload. */
+export function seededRandom(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** An initial state shaped for this configuration and `batch` examples; each number from fill(). */
+export function shapedInitialState(state, batch, fill) {
+  const matrix = () => Array.from({ length: batch }, () => Array.from({ length: state.hidden_size }, fill));
+  const direction = () => (state.cell === 'lstm' ? { h: matrix(), c: matrix() } : { h: matrix() });
+  const layer = () => (state.bidirectional ? { forward: direction(), backward: direction() } : { forward: direction() });
+  return { layers: Array.from({ length: state.num_layers }, layer) };
+}
+
+function batchSize(state, input) {
+  return state.input === 'text' ? input.text.length : input.values.length;
+}
+
+/** The run request (SPEC section 5) a state makes; throws InputError for a field it cannot read. */
+export function requestFromState(state) {
+  const input = state.input === 'text'
+    ? { text: textLines(state.text), ...(state.vocabulary ? { vocabulary: state.vocabulary } : {}) }
+    : { values: parseValues(state.values) };
+  const lengths = state.sequence_length.trim();
+  if (lengths && !/^\d+(\s*[,\s]\s*\d+)*$/.test(lengths)) {
+    throw new InputError('sequence_length', 'write whole numbers separated by commas, one per example');
+  }
+  const random = seededRandom(state.seed);
+  const initial = {
+    zeros: () => null,
+    random: () => shapedInitialState(state, batchSize(state, input), () => Math.round((random() * 2 - 1) * 1e4) / 1e4),
+    custom: () => parseJson('initial_state', state.initial_state, 'initial state'),
+  }[state.init]();
+  return {
+    cell: state.cell,
+    hidden_size: state.hidden_size,
+    num_layers: state.num_layers,
+    bidirectional: state.bidirectional,
+    reset_after: state.reset_after,
+    forget_bias: state.forget_bias,
+    input,
+    sequence_length: lengths ? lengths.split(/[\s,]+/).map(Number) : null,
+    initial_state: initial,
+    seed: state.seed,
+    weights: state.weights.trim() ? parseJson('weights', state.weights, 'weights') : null,
+  };
+}
+
+/** The configuration fields of a state that makes `config` (a preset's or a request's). */
+export function stateFromConfig(config) {
+  const text = config.input.text;
+  return {
+    cell: config.cell ?? DEFAULTS.cell,
+    hidden_size: config.hidden_size ?? DEFAULTS.hidden_size,
+    num_layers: config.num_layers ?? DEFAULTS.num_layers,
+    bidirectional: config.bidirectional ?? DEFAULTS.bidirectional,
+    reset_after: config.reset_after ?? DEFAULTS.reset_after,
+    forget_bias: config.forget_bias ?? DEFAULTS.forget_bias,
+    input: text ? 'text' : 'values',
+    text: text ? text.join('\n') : DEFAULTS.text,
+    vocabulary: text ? config.input.vocabulary ?? '' : DEFAULTS.vocabulary,
+    values: text ? DEFAULTS.values : describeValues(config.input.values),
+    sequence_length: config.sequence_length ? config.sequence_length.join(',') : '',
+    init: config.initial_state ? 'custom' : 'zeros',
+    initial_state: config.initial_state ? JSON.stringify(config.initial_state) : '',
+    seed: config.seed ?? DEFAULTS.seed,
+    weights: config.weights ? JSON.stringify(config.weights) : '',
+  };
+}
+
+/** The `<iframe>` snippet that embeds the chart-only page at `url`. */
+export function embedCode(url) {
+  const src = url.replace(/&/g, '&amp;').replace(/"/g, '&quot;');
+  return `<iframe src="${src}" width="800" height="450" style="border:0" title="RNN Visualizer" loading="lazy" allowfullscreen></iframe>`;
+}

@@ -1,0 +1,104 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
+import { gates, heatmaps, isComputed, lines, network, plotlyText, revealed, unitWindow, viewModel, windowStart } from '../../static/js/frames.js';
+import { loadRuns } from './helpers.mjs';
+
+const runs = loadRuns();
+const cursor = (shapes) => shapes.filter((s) => s.line?.width > 2 && !s.fillcolor);
+
+test('the view model takes example b of every layer and direction', () => {
+  const model = viewModel(runs.lstm_bidir_2layers, 1);
+  assert.deepEqual([model.L, model.H, model.T, model.length], [2, 3, 4, 2]);
+  assert.deepEqual(model.dirs, ['forward', 'backward']);
+  assert.deepEqual(model.layers[1].backward.c, runs.lstm_bidir_2layers.layers[1].backward.states.c[1]);
+  assert.deepEqual(model.gateNames, ['i', 'f', 'g', 'o']);
+  assert.deepEqual(viewModel(runs.rnn_text, 0).labels, ['h', 'e', 'l', 'l', 'o']);
+});
+
+test('user tokens reach Plotly as literal text, never as markup', () => {
+  assert.equal(plotlyText('<img src=x onerror=alert(1)>'), '&lt;img src=x onerror=alert(1)&gt;');
+  const run = structuredClone(runs.rnn_text);
+  run.tokens[0][0] = '<';
+  assert.equal(viewModel(run, 0).labels[0], '&lt;');
+});
+
+test('both directions fill in as playback advances: forward from the left, backward from its last valid step', () => {
+  assert.deepEqual(revealed('forward', 2, 3), [0, 2]);
+  assert.deepEqual(revealed('backward', 0, 3), [2, 2]);
+  assert.deepEqual(revealed('backward', 2, 3), [0, 2]);
+  assert.deepEqual(revealed('backward', 4, 3), [0, 4]);
+  assert.equal(isComputed('backward', 1, 0, 3), false);
+  assert.equal(isComputed('backward', 1, 1, 3), true);
+});
+
+test('heatmaps draw h (and c) transposed to units x time, one panel per layer, direction and quantity', () => {
+  const run = runs.lstm_bidir_2layers;
+  const fig = heatmaps.figure(viewModel(run, 0));
+  assert.equal(fig.data.length, 2 * 2 * 2);
+  const top = fig.data.find((d) => d.hovertemplate.startsWith('layer 2 backward') && d.coloraxis === 'coloraxis2');
+  assert.deepEqual(top.z[1], run.layers[1].backward.states.c[0].map((row) => row[1]));
+  assert.equal(fig.layout.coloraxis.cmid, 0);
+  assert.equal(fig.layout.coloraxis2.cmid, 0);
+});
+
+test('the heatmap cursor follows each direction and padding steps are greyed', () => {
+  const model = viewModel(runs.gru_reset_after, 1); // T = 3, length 1, bidirectional
+  const { layout } = heatmaps.frame(model, 0);
+  assert.deepEqual(cursor(layout.shapes).map((s) => [s.xref, s.x0 + 0.5]), [['x', 0], ['x2', 0]]);
+  const grey = layout.shapes.filter((s) => s.fillcolor?.startsWith('rgba(140'));
+  assert.deepEqual(grey.map((s) => [s.x0, s.x1]), [[0.5, 2.5], [0.5, 2.5]]);
+  const later = viewModel(runs.gru_reset_after, 0); // length 3
+  assert.deepEqual(cursor(heatmaps.frame(later, 0).layout.shapes).map((s) => s.x0 + 0.5), [0, 2]);
+  assert.deepEqual(cursor(heatmaps.frame(later, 2).layout.shapes).map((s) => s.x0 + 0.5), [2, 0]);
+});
+
+test('the network highlights the current box of each direction and greys padding', () => {
+  const model = viewModel(runs.lstm_bidir_2layers, 1); // T = 4, length 2
+  const boxes = (step) => network.frame(model, step, { size: 12 }).layout.shapes.filter((s) => s.type === 'rect');
+  const at = (step, status) => boxes(step).filter((s) => s.fillcolor === status).map((s) => [s.x0 + 0.32, s.y1 > Math.round(s.y0) + 0.1 && s.y0 >= Math.round(s.y0) - 0.01 ? 'fw' : 'bw']);
+  assert.equal(boxes(0).length, 2 * 2 * 4);
+  assert.deepEqual(at(0, '#fdb863'), [[0, 'fw'], [1, 'bw'], [0, 'fw'], [1, 'bw']]);
+  assert.deepEqual(at(1, '#fdb863'), [[1, 'fw'], [0, 'bw'], [1, 'fw'], [0, 'bw']]);
+  assert.equal(boxes(0).filter((s) => s.fillcolor === '#d9d9d9').length, 2 * 2 * 2);
+  const outputs = (step) => network.frame(model, step, { size: 12 }).data.text[0];
+  assert.deepEqual(outputs(0).map(Boolean), [false, false, false, false]);
+  assert.deepEqual(outputs(1).map(Boolean), [true, true, false, false]);
+  assert.deepEqual(outputs(3), [outputs(1)[0], outputs(1)[1], '0', '0']);
+});
+
+test('the network draws one arrow per recurrence, per layer link and per input and output', () => {
+  const model = viewModel(runs.lstm_bidir_2layers, 0);
+  const fig = network.figure(model, { size: 12 });
+  const T = 4;
+  const expected = T * (model.L + 1) + model.L * model.dirs.length * (T - 1);
+  assert.equal(fig.meta.arrows, expected);
+  assert.equal(fig.data[0].x.length, expected);
+  const inputs = runs.lstm_bidir_2layers.inputs[0];
+  assert.deepEqual(fig.data[3].text, inputs.map((x) => `[${x.map((v) => v.toFixed(2)).join(', ')}]`));
+});
+
+test('long runs page the network through windows that contain the step', () => {
+  assert.equal(windowStart(0, 100, 12), 0);
+  assert.equal(windowStart(13, 100, 12), 12);
+  assert.equal(windowStart(99, 100, 12), 88);
+  assert.equal(windowStart(3, 5, 12), 0);
+});
+
+test('gates show the activations at the position each direction reads', () => {
+  const run = runs.gru_reset_after;
+  const model = viewModel(run, 0);
+  const { data } = gates.frame(model, 0, { layer: 0 });
+  assert.deepEqual(data.z[0], ['z', 'r', 'n'].map((g) => run.layers[0].forward.gates[g][0][0]));
+  assert.deepEqual(data.z[1], ['z', 'r', 'n'].map((g) => run.layers[0].backward.gates[g][0][2]));
+  assert.equal(gates.figure(viewModel(runs.rnn_text, 0)), null);
+});
+
+test('unit lines are drawn up to the current step only', () => {
+  const run = runs.gru_reset_before;
+  const model = viewModel(run, 1);
+  const { data } = lines.frame(model, 1, { layer: 1, unit: 0 });
+  assert.deepEqual(data.x, [[0, 1], [0, 1], [0, 1]]);
+  assert.deepEqual(data.y[2], [0, 1].map((t) => run.layers[1].forward.states.h[1][t][2]));
+  assert.deepEqual(unitWindow(20, 40), Array.from({ length: 16 }, (_, k) => 16 + k));
+});
