@@ -4,7 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench
+CHROMIUM := /usr/bin/chromium
+
+.PHONY: run test lint browser
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +23,10 @@ lint: $(STAMP)
 	$(BIN)/mypy app
 	$(BIN)/hadolint Dockerfile
 
-test: $(STAMP) lint
+# The browser tests drive Debian's Chromium; install it when it is missing (needs root).
+browser:
+	@test -x $(CHROMIUM) || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
+
+test: $(STAMP) lint browser
 	node --test tests/js/
 	$(BIN)/pytest
