@@ -4,6 +4,7 @@ from functools import lru_cache
 
 from app.schemas import Preset, RunRequest
 
+_NOTEBOOK = "RNN 기본예제"  # the seed notebook's (Korean) title: "RNN basic examples"
 _WORDS = ["hello", "eolll", "lleel"]
 _ARANGE = {
     "values": [[[float(3 * (5 * b + t) + d) for d in range(3)] for t in range(5)] for b in range(3)]
@@ -139,6 +140,12 @@ _PRESETS: list[dict] = [
 def presets() -> dict[str, Preset]:
     """The presets by name, in the notebook's order."""
     return {
-        p["name"]: Preset(**{**p, "config": RunRequest.model_validate(p["config"])})
+        p["name"]: Preset(
+            **{
+                **p,
+                "seed_heading": f"{_NOTEBOOK} › {p['seed_heading']}",
+                "config": RunRequest.model_validate(p["config"]),
+            }
+        )
         for p in _PRESETS
     }

@@ -39,7 +39,8 @@ def test_presets_are_the_seed_examples_in_order(client):
     listed = client.get("/api/presets").json()
     assert [p["name"] for p in listed] == SEED_NAMES
     for preset in listed:
-        assert preset["title"] and preset["description"] and preset["seed_heading"]
+        assert preset["title"] and preset["description"]
+        assert preset["seed_heading"].startswith("RNN 기본예제 › ")
         assert preset["config"]["input"]
 
 
