@@ -18,8 +18,8 @@ run: $(STAMP)
 	$(BIN)/uvicorn app.main:app --host 127.0.0.1 --port 8000
 
 lint: $(STAMP)
-	$(BIN)/ruff check app tests bench
-	$(BIN)/ruff format --check app tests bench
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy app
 	$(BIN)/hadolint Dockerfile
 
