@@ -11,6 +11,7 @@ from app.errors import Overloaded
 from app.main import create_app
 from app.presets import presets
 from app.routes.api import get_worker
+from app.schemas import RunResult
 from app.settings import Settings
 from app.worker import Worker
 
@@ -48,6 +49,7 @@ def test_presets_are_the_seed_examples_in_order(client):
 def test_every_preset_runs_with_documented_shapes_and_padding(client, name):
     config = presets()[name].config.model_dump(mode="json")
     result = run(client, config)
+    RunResult.model_validate(result)  # the documented response model
     cell, hidden = config["cell"], config["hidden_size"]
     directions = ["forward", "backward"] if config["bidirectional"] else ["forward"]
     inputs = np.array(result["inputs"])
