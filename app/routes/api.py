@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Body, Depends, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from app.presets import presets
@@ -20,6 +20,15 @@ ERRORS: dict[int | str, dict] = {
 }
 
 
+EXAMPLES = {
+    name: {
+        "summary": preset.title,
+        "value": preset.config.model_dump(mode="json", exclude_none=True),
+    }
+    for name, preset in presets().items()
+}
+
+
 def get_worker(request: Request) -> Worker:
     """The app's engine worker (a dependency, so tests can replace it)."""
     return request.app.state.worker
@@ -27,7 +36,7 @@ def get_worker(request: Request) -> Worker:
 
 @router.post("/run", response_model=RunResult, responses=ERRORS)
 async def run(
-    body: RunRequest,
+    body: Annotated[RunRequest, Body(openapi_examples=EXAMPLES)],
     settings: Annotated[Settings, Depends(get_settings)],
     worker: Annotated[Worker, Depends(get_worker)],
 ) -> Response:
