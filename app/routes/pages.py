@@ -13,6 +13,19 @@ PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 router = APIRouter(tags=["pages"], include_in_schema=False)
 templates = Jinja2Templates(directory=ROOT / "templates")
 
+# Scripts only from this app (no inline script, no eval); Plotly sets inline styles and draws
+# images from data:/blob: URLs (PNG export).
+_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: blob:; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors {ancestors}"
+)
+APP_HEADERS = {
+    "Content-Security-Policy": _CSP.format(ancestors="'self'"),
+    "X-Frame-Options": "DENY",
+}
+EMBED_HEADERS = {"Content-Security-Policy": _CSP.format(ancestors="*")}
+
 
 @router.get("/vendor/plotly.min.js")
 def plotly_js() -> FileResponse:
@@ -22,11 +35,11 @@ def plotly_js() -> FileResponse:
 
 @router.get("/", response_class=HTMLResponse)
 def index(request: Request) -> HTMLResponse:
-    """The full app: configuration panel, presets and the visualization."""
-    return templates.TemplateResponse(request, "index.html", {})
+    """The full app: configuration panel, presets and the visualization. Not frameable."""
+    return templates.TemplateResponse(request, "index.html", {}, headers=APP_HEADERS)
 
 
 @router.get("/embed", response_class=HTMLResponse)
 def embed(request: Request) -> HTMLResponse:
-    """Charts and playback only, for iframes; configuration comes from the URL."""
-    return templates.TemplateResponse(request, "embed.html", {})
+    """Charts and playback only, for iframes on any site; configuration comes from the URL."""
+    return templates.TemplateResponse(request, "embed.html", {}, headers=EMBED_HEADERS)

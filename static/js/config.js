@@ -43,11 +43,17 @@ export const OVERLAY = {
   pending: 'rgba(255, 255, 255, 0.82)',
 };
 
-/** Text of every chart; presenter mode scales it. */
-export const FONT = { family: 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif', size: 12, presenterScale: 1.5 };
+/** Text of every chart; presenter mode scales it up, compact charts (small frames) down. */
+export const FONT = { family: 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif', size: 12, presenterScale: 1.5, compactScale: 0.8 };
 
-/** Timesteps the unrolled network draws at once; longer runs page through windows of this size. */
+/** Below this width (pixels) charts are compact: short titles, no axis titles, small margins (always in /embed). */
+export const COMPACT_WIDTH = 600;
+
+/** Most timesteps the unrolled network draws at once (fewer on narrow screens: one per NETWORK_COLUMN_PX); longer runs page through windows. */
 export const NETWORK_WINDOW = 12;
+
+/** Narrowest column of the unrolled network in pixels (at least 3 columns are drawn). */
+export const NETWORK_COLUMN_PX = 70;
 
 /** Most unit lines drawn at once (a window of units that holds the selected one). */
 export const LINE_UNITS = 16;
@@ -56,7 +62,7 @@ export const LINE_UNITS = 16;
 export const LABELLED_UNITS = 16;
 
 /** Plotly heights in pixels: network per row, heatmaps per layer (and the gap between layers), gates, lines. */
-export const HEIGHTS = { networkRow: 62, networkMin: 240, heatmapRow: 190, heatmapGap: 40, gates: 230, lines: 260 };
+export const HEIGHTS = { networkRow: 62, networkMin: 240, heatmapRow: 190, heatmapGap: 30, gates: 230, lines: 260 };
 
 /** Playback speeds offered, in steps per second; DEFAULT_SPEED is preselected. */
 export const SPEEDS = [0.5, 1, 2, 4, 8, 15, 30];

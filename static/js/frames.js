@@ -6,7 +6,9 @@ import { GATES, positionAt } from './math.js';
 
 const range = (a, b) => Array.from({ length: Math.max(0, b - a) }, (_, k) => a + k);
 const transpose = (m) => (m.length ? m[0].map((_, j) => m.map((row) => row[j])) : []);
-const num = (v) => v.toFixed(2);
+const num = (v) => String(Number(v.toFixed(2)));
+// An empty label: Plotly drops text points that are '' and an update does not bring them back.
+const BLANK = '\u00a0';
 
 /** Text as Plotly shows it literally (Plotly reads a few HTML tags in labels; user text must not be one). */
 export function plotlyText(s) {
@@ -30,7 +32,7 @@ export function viewModel(result, b) {
     T: inputs.length,
     length: result.sequence_length[b],
     gateNames: GATES[cell],
-    labels: inputs.map((x, t) => (tokens ? plotlyText((tokens[t] ?? '').replace(' ', '␣')) : shortVector(x))),
+    labels: inputs.map((x, t) => (tokens ? plotlyText((tokens[t] ?? BLANK).replace(' ', '␣')) : shortVector(x))),
     outputs: result.outputs[b],
     layers: result.layers.map((layer) => Object.fromEntries(dirs.map((d) => [d, {
       h: layer[d].states.h[b],
@@ -57,11 +59,13 @@ export function windowStart(step, T, size) {
   return Math.min(Math.floor(step / size) * size, Math.max(0, T - size));
 }
 
-function baseLayout(opts, height) {
+/** The layout every chart shares; `compact` (small frames) halves the margins and shrinks the text. */
+function baseLayout({ fontScale = 1, compact = false }, height, margin) {
+  const scale = compact ? 0.5 : 1;
   return {
     height,
-    margin: { l: 70, r: 20, t: 28, b: 36 },
-    font: { family: FONT.family, size: Math.round(FONT.size * (opts.fontScale ?? 1)) },
+    margin: Object.fromEntries(Object.entries(margin).map(([side, px]) => [side, Math.round(px * scale)])),
+    font: { family: FONT.family, size: Math.round(FONT.size * fontScale * (compact ? FONT.compactScale : 1)) },
     paper_bgcolor: '#ffffff',
     plot_bgcolor: '#ffffff',
     showlegend: false,
@@ -76,6 +80,10 @@ function domains(n, gap) {
 }
 
 const axisName = (k) => (k === 0 ? '' : String(k + 1));
+const axisTitle = ({ compact }, text) => (compact ? undefined : { text, standoff: 2 });
+const ARROWS = { forward: '→', backward: '←' };
+/** A panel's name: "layer 1 · forward · h", or "L1 → h" when compact. */
+const panelName = ({ compact }, layer, direction, what) => (compact ? `L${layer + 1} ${ARROWS[direction]} ${what}` : `layer ${layer + 1} · ${direction} · ${what}`);
 const band = (ref, x0, x1, style) => ({ type: 'rect', xref: `x${ref}`, yref: `y${ref} domain`, x0, x1, y0: 0, y1: 1, layer: 'above', ...style });
 const title = (text, x, y) => ({ text, x, y, xref: 'paper', yref: 'paper', xanchor: 'center', yanchor: 'bottom', showarrow: false });
 
@@ -153,14 +161,18 @@ function netBoxes(model, cols, step) {
 
 function outputText(model, cols, step) {
   return cols.map((t) => {
-    if (t >= model.length) return t <= step ? '0' : '';
-    return model.dirs.every((d) => isComputed(d, t, step, model.length)) ? shortVector(model.outputs[t], 2) : '';
+    const done = t >= model.length ? t <= step : model.dirs.every((d) => isComputed(d, t, step, model.length));
+    return done ? shortVector(model.outputs[t], 2) : BLANK;
   });
 }
 
 /** The unrolled network over the timesteps [start, start + size): boxes, arrows, inputs and outputs. */
 export const network = {
-  figure(model, { start = 0, size, fontScale = 1 }) {
+  page(model, step, { size }) {
+    return windowStart(step, model.T, size);
+  },
+  figure(model, opts) {
+    const { start = 0, size } = opts;
     const cols = range(start, Math.min(model.T, start + size));
     const { shafts, heads } = arrows(model, cols);
     const rows = netRows(model);
@@ -177,15 +189,15 @@ export const network = {
       { type: 'scatter', mode: 'text', x: cols, y: cols.map(() => 0), text: cols.map((t) => model.labels[t]), hoverinfo: 'skip', textfont: { color: NET_COLORS.text } },
       { type: 'scatter', mode: 'text', x: cols, y: cols.map(() => model.L + 1), text: outputText(model, cols, 0), hoverinfo: 'skip', textfont: { color: NET_COLORS.text } },
     ];
-    const layerLabel = (l) => `layer ${l + 1}${model.dirs.length === 2 ? ' → / ←' : ''}`;
+    const marks = model.dirs.length === 2 ? ' →/←' : '';
+    const layerLabel = (l) => `${opts.compact ? 'L' : 'layer '}${l + 1}${marks}`;
     const layout = {
-      ...baseLayout({ fontScale }, Math.max(HEIGHTS.networkMin, HEIGHTS.networkRow * (model.L + 2) + 64)),
-      margin: { l: 90, r: 10, t: 10, b: 36 },
-      xaxis: { range: [start - 0.6, start + size - 0.4], tickvals: cols, ticktext: cols.map((t) => `t=${t}`), showgrid: false, zeroline: false, fixedrange: true },
+      ...baseLayout(opts, Math.max(HEIGHTS.networkMin, HEIGHTS.networkRow * (model.L + 2) + 64), { l: 90, r: 10, t: 10, b: 36 }),
+      xaxis: { range: [start - 0.6, start + cols.length - 0.4], tickvals: cols, ticktext: cols.map((t) => `t=${t}`), showgrid: false, zeroline: false, fixedrange: true },
       yaxis: { range: [-0.5, model.L + 1.5], tickvals: range(0, model.L + 2), ticktext: ['input', ...range(0, model.L).map(layerLabel), 'output'], showgrid: false, zeroline: false, fixedrange: true },
       shapes: [...shafts, ...netBoxes(model, cols, 0)],
     };
-    return { data, layout, meta: { arrows: shafts.length } };
+    return { data, layout };
   },
   frame(model, step, { start = 0, size }) {
     const cols = range(start, Math.min(model.T, start + size));
@@ -211,20 +223,20 @@ function heatPanels(model) {
 
 /** Per layer and direction: h (and c for LSTM) over time x units, with the step cursor. */
 export const heatmaps = {
-  figure(model, { fontScale = 1 } = {}) {
+  figure(model, opts = {}) {
     const panels = heatPanels(model);
-    const layout = baseLayout({ fontScale }, HEIGHTS.heatmapRow * model.L + 70);
-    layout.margin = { l: 50, r: 80, t: 30, b: 40 };
+    const layout = baseLayout(opts, HEIGHTS.heatmapRow * model.L + 70, { l: 50, r: 80, t: 30, b: 40 });
     layout.annotations = [];
     const data = panels.map((p) => {
-      layout[`xaxis${p.ref}`] = { domain: p.x, anchor: `y${p.ref}`, title: { text: 't', standoff: 2 }, dtick: 1, range: [-0.5, model.T - 0.5], showgrid: false, zeroline: false };
-      layout[`yaxis${p.ref}`] = { domain: p.y, anchor: `x${p.ref}`, title: { text: 'unit', standoff: 2 }, range: [-0.5, model.H - 0.5], showgrid: false, zeroline: false, autorange: 'reversed' };
-      layout.annotations.push(title(`layer ${p.layer + 1} · ${p.direction} · ${p.q}`, (p.x[0] + p.x[1]) / 2, p.y[1] + 0.01));
+      layout[`xaxis${p.ref}`] = { domain: p.x, anchor: `y${p.ref}`, title: p.layer === 0 ? axisTitle(opts, 't') : undefined, showticklabels: p.layer === 0, dtick: model.T <= 30 ? 1 : undefined, range: [-0.5, model.T - 0.5], showgrid: false, zeroline: false };
+      layout[`yaxis${p.ref}`] = { domain: p.y, anchor: `x${p.ref}`, title: axisTitle(opts, 'unit'), dtick: model.H <= LABELLED_UNITS ? 1 : undefined, range: [model.H - 0.5, -0.5], showgrid: false, zeroline: false };
+      layout.annotations.push(title(panelName(opts, p.layer, p.direction, p.q), (p.x[0] + p.x[1]) / 2, p.y[1] + 0.01));
       return {
         type: 'heatmap',
         z: transpose(model.layers[p.layer][p.direction][p.q]),
         xaxis: `x${p.ref}`, yaxis: `y${p.ref}`,
         coloraxis: p.q === 'c' ? 'coloraxis2' : 'coloraxis',
+        meta: { layer: p.layer, direction: p.direction },
         xgap: 1, ygap: 1,
         hovertemplate: `layer ${p.layer + 1} ${p.direction}<br>t = %{x}, unit %{y}<br>${p.q} = %{z:.4f}<extra></extra>`,
       };
@@ -248,21 +260,25 @@ function gateZ(model, layer, direction, step) {
   return model.gateNames.map((g) => model.layers[layer][direction].gates[g][Math.min(pos, model.T - 1)]);
 }
 
-function gateTitle(model, direction, step) {
-  const pos = positionAt(direction, step, model.length);
-  return `${direction} · t = ${pos}${pos >= model.length ? ' (padding: gates are 0)' : ''}`;
+function gateTitles(model, step, opts) {
+  const xs = domains(model.dirs.length, 0.08);
+  return model.dirs.map((direction, k) => {
+    const pos = positionAt(direction, step, model.length);
+    const text = `${panelName(opts, opts.layer ?? 0, direction, `t = ${pos}`)}${pos >= model.length ? ' (padding: 0)' : ''}`;
+    return title(text, (xs[k][0] + xs[k][1]) / 2, 0.92);
+  });
 }
 
 /** The gates (i, f, g, o or z, r, n) of one layer at the current step, one panel per direction. */
 export const gates = {
-  figure(model, { layer = 0, fontScale = 1 } = {}) {
+  figure(model, opts = {}) {
     if (!model.gateNames.length) return null;
+    const { layer = 0 } = opts;
     const xs = domains(model.dirs.length, 0.08);
-    const layout = baseLayout({ fontScale }, HEIGHTS.gates);
-    layout.margin = { l: 40, r: 70, t: 30, b: 40 };
+    const layout = baseLayout(opts, HEIGHTS.gates, { l: 40, r: 70, t: 30, b: 40 });
     const data = model.dirs.map((direction, k) => {
       const ref = axisName(k);
-      layout[`xaxis${ref}`] = { domain: xs[k], anchor: `y${ref}`, title: { text: 'unit', standoff: 2 }, dtick: model.H <= LABELLED_UNITS ? 1 : undefined, showgrid: false, zeroline: false };
+      layout[`xaxis${ref}`] = { domain: xs[k], anchor: `y${ref}`, title: axisTitle(opts, 'unit'), dtick: model.H <= LABELLED_UNITS ? 1 : undefined, showgrid: false, zeroline: false };
       layout[`yaxis${ref}`] = { domain: [0, 0.9], anchor: `x${ref}`, autorange: 'reversed', showgrid: false, zeroline: false };
       return {
         type: 'heatmap',
@@ -271,20 +287,20 @@ export const gates = {
         xaxis: `x${ref}`, yaxis: `y${ref}`,
         zmin: -1, zmax: 1, colorscale: STATE_SCALE,
         showscale: k === model.dirs.length - 1,
+        meta: { layer, direction },
         colorbar: { thickness: 14, len: 0.9 },
         xgap: 2, ygap: 2,
         texttemplate: model.H <= LABELLED_UNITS ? '%{z:.2f}' : '',
         hovertemplate: `${direction}: %{y}[%{x}] = %{z:.4f}<extra></extra>`,
       };
     });
-    layout.annotations = model.dirs.map((d, k) => title(gateTitle(model, d, 0), (xs[k][0] + xs[k][1]) / 2, 0.92));
+    layout.annotations = gateTitles(model, 0, opts);
     return { data, layout };
   },
-  frame(model, step, { layer = 0 } = {}) {
-    const xs = domains(model.dirs.length, 0.08);
+  frame(model, step, opts = {}) {
     return {
-      data: { z: model.dirs.map((d) => gateZ(model, layer, d, step)) },
-      layout: { annotations: model.dirs.map((d, k) => title(gateTitle(model, d, step), (xs[k][0] + xs[k][1]) / 2, 0.92)) },
+      data: { z: model.dirs.map((d) => gateZ(model, opts.layer ?? 0, d, step)) },
+      layout: { annotations: gateTitles(model, step, opts) },
       traces: model.dirs.map((_, k) => k),
     };
   },
@@ -315,32 +331,33 @@ function lineSlices(model, layer, unit, step) {
 
 /** h of each unit of one layer over time, one panel per direction, drawn up to the current step. */
 export const lines = {
-  figure(model, { layer = 0, unit = 0, fontScale = 1 } = {}) {
+  figure(model, opts = {}) {
+    const { layer = 0, unit = 0 } = opts;
     const units = unitWindow(unit, model.H);
     const xs = domains(model.dirs.length, 0.08);
     const all = model.dirs.flatMap((d) => model.layers[layer][d].h.flat());
     const lo = Math.min(0, ...all);
     const hi = Math.max(0, ...all);
     const pad = (hi - lo) * 0.08 || 0.1;
-    const layout = baseLayout({ fontScale }, HEIGHTS.lines);
-    layout.margin = { l: 50, r: 20, t: 30, b: 40 };
-    layout.showlegend = units.length > 1;
+    const layout = baseLayout(opts, HEIGHTS.lines, { l: 50, r: 20, t: 30, b: 40 });
+    layout.showlegend = units.length > 1 && !opts.compact;
     layout.legend = { orientation: 'h', y: -0.22, x: 0 };
     const { x, y } = lineSlices(model, layer, unit, 0);
     const data = model.dirs.flatMap((direction, k) => {
       const ref = axisName(k);
-      layout[`xaxis${ref}`] = { domain: xs[k], anchor: `y${ref}`, range: [-0.5, model.T - 0.5], dtick: model.T <= 30 ? 1 : undefined, title: { text: 't', standoff: 2 }, zeroline: false };
-      layout[`yaxis${ref}`] = { domain: [0, 0.9], anchor: `x${ref}`, range: [lo - pad, hi + pad], title: { text: k === 0 ? 'h' : '', standoff: 2 } };
+      layout[`xaxis${ref}`] = { domain: xs[k], anchor: `y${ref}`, range: [-0.5, model.T - 0.5], dtick: model.T <= 30 ? 1 : undefined, title: axisTitle(opts, 't'), zeroline: false };
+      layout[`yaxis${ref}`] = { domain: [0, 0.9], anchor: `x${ref}`, range: [lo - pad, hi + pad], title: k === 0 ? axisTitle(opts, 'h') : undefined };
       return units.map((u, j) => ({
         type: 'scatter', mode: 'lines+markers', xaxis: `x${ref}`, yaxis: `y${ref}`,
         x: x[k * units.length + j], y: y[k * units.length + j],
+        meta: { layer, direction, unit: u },
         name: `unit ${u}`, legendgroup: `unit ${u}`, showlegend: k === 0,
         line: { color: UNIT_COLORS[u % UNIT_COLORS.length], dash: UNIT_DASHES[Math.floor(u / UNIT_COLORS.length) % UNIT_DASHES.length], width: u === unit ? 3.5 : 1.5 },
         marker: { size: u === unit ? 7 : 4 },
         hovertemplate: `${direction} unit ${u}<br>t = %{x}: h = %{y:.4f}<extra></extra>`,
       }));
     });
-    layout.annotations = model.dirs.map((d, k) => title(`layer ${layer + 1} · ${d} · h per unit`, (xs[k][0] + xs[k][1]) / 2, 0.92));
+    layout.annotations = model.dirs.map((d, k) => title(panelName(opts, layer, d, 'h per unit'), (xs[k][0] + xs[k][1]) / 2, 0.92));
     layout.shapes = lines.frame(model, 0, { layer, unit }).layout.shapes;
     return { data, layout };
   },

@@ -115,8 +115,8 @@ export function recompute(result, { layer, direction, b, t }) {
 
 /** A number as the math panel writes it (fixed decimals, negatives in parentheses when asked). */
 export function fmt(v, paren = false) {
-  const s = v.toFixed(DIGITS);
-  return paren && v < 0 ? `(${s})` : s;
+  const s = v.toFixed(DIGITS).replace(/^-(0\.0*)$/, '$1');
+  return paren && s.startsWith('-') ? `(${s})` : s;
 }
 
 /** A vector as the math panel writes it, eliding the middle of long ones. */

@@ -62,9 +62,11 @@ test('the network highlights the current box of each direction and greys padding
   assert.deepEqual(at(1, '#fdb863'), [[1, 'fw'], [0, 'bw'], [1, 'fw'], [0, 'bw']]);
   assert.equal(boxes(0).filter((s) => s.fillcolor === '#d9d9d9').length, 2 * 2 * 2);
   const outputs = (step) => network.frame(model, step, { size: 12 }).data.text[0];
-  assert.deepEqual(outputs(0).map(Boolean), [false, false, false, false]);
-  assert.deepEqual(outputs(1).map(Boolean), [true, true, false, false]);
-  assert.deepEqual(outputs(3), [outputs(1)[0], outputs(1)[1], '0', '0']);
+  const shown = (texts) => texts.map((s) => s.trim() !== '');
+  assert.deepEqual(shown(outputs(0)), [false, false, false, false]);
+  assert.deepEqual(shown(outputs(1)), [true, true, false, false]);
+  assert.deepEqual(shown(outputs(2)), [true, true, true, false]);
+  assert.deepEqual(outputs(3).slice(2), ['[0, 0, …]', '[0, 0, …]']);
 });
 
 test('the network draws one arrow per recurrence, per layer link and per input and output', () => {
@@ -72,10 +74,10 @@ test('the network draws one arrow per recurrence, per layer link and per input a
   const fig = network.figure(model, { size: 12 });
   const T = 4;
   const expected = T * (model.L + 1) + model.L * model.dirs.length * (T - 1);
-  assert.equal(fig.meta.arrows, expected);
+  assert.equal(fig.layout.shapes.filter((s) => s.type === 'line').length, expected);
   assert.equal(fig.data[0].x.length, expected);
   const inputs = runs.lstm_bidir_2layers.inputs[0];
-  assert.deepEqual(fig.data[3].text, inputs.map((x) => `[${x.map((v) => v.toFixed(2)).join(', ')}]`));
+  assert.deepEqual(fig.data[3].text, inputs.map((x) => `[${x.map((v) => String(Number(v.toFixed(2)))).join(", ")}]`));
 });
 
 test('long runs page the network through windows that contain the step', () => {

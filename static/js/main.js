@@ -1,0 +1,111 @@
+// Wiring only: the URL state, the presets menu, the form, the viewer and the share buttons.
+import { ApiError, fetchPresets, runNetwork } from './api.js';
+import { createForm } from './form.js';
+import { DEFAULTS, InputError, decodeState, embedCode, encodeState, requestFromState, sameConfig, stateFromConfig } from './state.js';
+import { createViewer } from './viewer.js';
+
+const $ = (selector) => document.querySelector(selector);
+const status = $('[data-role=status]');
+const presets = await fetchPresets();
+const configs = Object.fromEntries(presets.map((p) => [p.name, p.config]));
+let state = decodeState(window.location.search, configs);
+let result = null;
+
+const query = () => encodeState(state, configs);
+const urlOf = (path) => `${window.location.origin}${path}${query() ? `?${query()}` : ''}`;
+function writeUrl() {
+  window.history.replaceState(null, '', urlOf(window.location.pathname));
+  $('[data-role=open-app]')?.setAttribute('href', urlOf('/'));
+}
+
+const viewer = createViewer($('#viewer'), {
+  onChange(view) {
+    state = { ...state, ...view };
+    writeUrl();
+  },
+});
+const form = $('#config') && createForm($('#config'), {
+  onSubmit(config) {
+    const preset = state.preset && sameConfig(config, { ...DEFAULTS, ...stateFromConfig(configs[state.preset]) }) ? state.preset : '';
+    state = { ...state, ...config, preset };
+    $('#preset').value = preset;
+    run();
+  },
+});
+
+async function run() {
+  form?.clearErrors();
+  status.textContent = 'Running…';
+  form?.busy(true);
+  try {
+    result = await runNetwork(requestFromState(state));
+    status.textContent = '';
+    await viewer.load(result, state);
+    writeUrl();
+    $('[data-action=download-json]')?.removeAttribute('disabled');
+  } catch (error) {
+    if (!(error instanceof InputError || error instanceof ApiError)) throw error;
+    status.textContent = error instanceof ApiError && error.status === 503 ? `The server is busy: ${error.message}` : 'The run was not made; see the messages next to the fields.';
+    const errors = error instanceof InputError ? [{ field: error.field, message: error.message }] : error.fields;
+    if (form) form.showErrors(errors);
+    else status.textContent = errors.map((e) => `${e.field}: ${e.message}`).join('\n');
+  } finally {
+    form?.busy(false);
+  }
+}
+
+function showPreset() {
+  const preset = presets.find((p) => p.name === state.preset);
+  $('[data-role=preset-info]').textContent = preset ? `${preset.seed_heading} — ${preset.description}` : '';
+}
+
+async function share(kind) {
+  const text = kind === 'link' ? urlOf('/') : embedCode(urlOf('/embed'));
+  const box = $('[data-role=share-text]');
+  box.value = text;
+  $('[data-role=share]').hidden = false;
+  try {
+    await navigator.clipboard.writeText(text);
+    $('[data-role=share-status]').textContent = kind === 'link' ? 'Link copied.' : 'Embed code copied.';
+  } catch {
+    box.select();
+    $('[data-role=share-status]').textContent = 'Copy the selected text (Ctrl+C).';
+  }
+}
+
+function download() {
+  const url = URL.createObjectURL(new Blob([JSON.stringify(result)], { type: 'application/json' }));
+  const a = Object.assign(document.createElement('a'), { href: url, download: `rnn-${state.preset || result.config.cell}.json` });
+  a.click();
+  URL.revokeObjectURL(url);
+}
+
+if (form) {
+  const menu = $('#preset');
+  for (const p of presets) menu.append(Object.assign(document.createElement('option'), { value: p.name, textContent: p.title }));
+  menu.value = state.preset;
+  menu.addEventListener('change', () => {
+    state = menu.value ? { ...state, ...stateFromConfig(configs[menu.value]), preset: menu.value, example: 0, step: 0, layer: 0, direction: 'forward', unit: 0 } : { ...state, preset: '' };
+    showPreset();
+    form.fill(state);
+    if (menu.value) run();
+  });
+  $('[data-action=copy-link]').addEventListener('click', () => share('link'));
+  $('[data-action=copy-embed]').addEventListener('click', () => share('embed'));
+  $('[data-action=download-json]').addEventListener('click', download);
+  const presenter = $('[data-action=presenter]');
+  presenter.addEventListener('click', () => {
+    state = { ...state, presenter: !state.presenter };
+    presenter.setAttribute('aria-pressed', String(state.presenter));
+    document.body.classList.toggle('presenter', state.presenter);
+    viewer.restyle({ presenter: state.presenter });
+    writeUrl();
+  });
+  presenter.setAttribute('aria-pressed', String(state.presenter));
+  document.body.classList.toggle('presenter', state.presenter);
+  showPreset();
+  form.fill(state);
+}
+
+await run();
+if (state.autoplay && result && !window.matchMedia('(prefers-reduced-motion: reduce)').matches) viewer.play();
