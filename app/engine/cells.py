@@ -3,6 +3,10 @@
 Every cell reads ``xw_t = x_t W + b_in``: the input projection with the input bias, computed for
 all timesteps at once by the time loop in ``unroll.py``. Column blocks of ``W``, ``U`` and ``b``
 are in the gate order of ``NetworkSpec.gate_names``, each ``H`` wide (the Keras layout).
+
+A step works on one direction (``h`` is ``(B, H)``, ``U`` is ``(H, G*H)``) or on both directions
+at once (``h`` is ``(N, B, H)``, ``U`` is ``(N, H, G*H)``, a batched matmul): blocks are split on
+the last axis.
 """
 
 import tensorflow as tf
@@ -14,6 +18,8 @@ Tensors = tuple[tf.Tensor, ...]
 
 class Cell:
     """One step: ``step(xw_t, states, recurrent_kernel, b_rec) -> (h_t, new_states, gates)``.
+
+    ``recurrent_bias`` broadcasts against ``h_{t-1} U`` (``(G*H,)``, or ``(N, 1, G*H)``).
 
     ``states`` and ``new_states`` follow ``NetworkSpec.state_names``; ``gates`` follow
     ``NetworkSpec.gate_names``, after their activation.
@@ -51,7 +57,7 @@ class LSTM(Cell):
     def step(self, xw_t, states, recurrent_kernel, recurrent_bias):
         h_tm1, c_tm1 = states
         z = xw_t + tf.matmul(h_tm1, recurrent_kernel)  # (B, 4H)
-        z_i, z_f, z_g, z_o = tf.split(z, 4, axis=1)
+        z_i, z_f, z_g, z_o = tf.split(z, 4, axis=-1)
         i, f, g, o = tf.sigmoid(z_i), tf.sigmoid(z_f), tf.tanh(z_g), tf.sigmoid(z_o)
         c = f * c_tm1 + i * g  # (B, H)
         h = o * tf.tanh(c)  # (B, H)
@@ -77,18 +83,18 @@ class GRU(Cell):
 
     def step(self, xw_t, states, recurrent_kernel, recurrent_bias):
         (h_tm1,) = states
-        x_z, x_r, x_n = tf.split(xw_t, 3, axis=1)
-        hidden = tf.shape(h_tm1)[1]
+        x_z, x_r, x_n = tf.split(xw_t, 3, axis=-1)
+        hidden = tf.shape(h_tm1)[-1]
         if self.reset_after:
             hu = tf.matmul(h_tm1, recurrent_kernel) + recurrent_bias  # (B, 3H)
-            h_z, h_r, h_n = tf.split(hu, 3, axis=1)
+            h_z, h_r, h_n = tf.split(hu, 3, axis=-1)
             z, r = tf.sigmoid(x_z + h_z), tf.sigmoid(x_r + h_r)
             n = tf.tanh(x_n + r * h_n)
         else:
-            hu_zr = tf.matmul(h_tm1, recurrent_kernel[:, : 2 * hidden])  # (B, 2H)
-            h_z, h_r = tf.split(hu_zr, 2, axis=1)
+            hu_zr = tf.matmul(h_tm1, recurrent_kernel[..., : 2 * hidden])  # (B, 2H)
+            h_z, h_r = tf.split(hu_zr, 2, axis=-1)
             z, r = tf.sigmoid(x_z + h_z), tf.sigmoid(x_r + h_r)
-            n = tf.tanh(x_n + tf.matmul(r * h_tm1, recurrent_kernel[:, 2 * hidden :]))
+            n = tf.tanh(x_n + tf.matmul(r * h_tm1, recurrent_kernel[..., 2 * hidden :]))
         h = z * h_tm1 + (1.0 - z) * n  # (B, H)
         return h, (h,), (z, r, n)
 

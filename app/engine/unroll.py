@@ -1,8 +1,15 @@
 """The time loop: sequence lengths, directions and layers (SPEC section 4).
 
-One compiled loop per cell variant runs one layer in one direction. Its signature has no fixed
-sizes, so batch, steps, input and hidden size never cause a new trace: a cell variant is traced
-once per process, whatever the configuration.
+One compiled function per cell variant runs a whole network in one call: a loop over layers,
+both directions of a layer together, and a loop over time inside. Its signature has no fixed
+sizes, so batch, steps, input size, hidden size, layer count and direction count never cause a
+new trace: a cell variant is traced once per process, whatever the configuration.
+
+The time loop itself has no masking: every example runs all ``T`` steps, and padding is applied
+afterwards, once, to the whole sequence (outputs and gates ``+0.0``, states and the final state
+taken from the last valid step, which a gather finds). Values at valid steps are the same as a
+masked loop's, since a step only reads earlier steps; padding values are selected away, never
+mixed in arithmetic.
 """
 
 from dataclasses import dataclass
@@ -33,80 +40,162 @@ class NetworkRun:
     outputs: np.ndarray  # (B, T, H * directions), the top layer's outputs
 
 
-def _compile_loop(
+def _time_loop(
+    cell: Cell,
+    xw: tf.Tensor,
+    initial: tuple[tf.Tensor, ...],
+    recurrent_kernel: tf.Tensor,
+    recurrent_bias: tf.Tensor,
+) -> tf.Tensor:
+    """Run ``cell`` over every step of ``xw`` (T, ..., G*H), unmasked.
+
+    ``...`` is ``B`` (one direction) or ``N, B`` (directions batched). Returns (T, ..., K*H): at
+    each step ``[h, states..., gates...]`` concatenated on the last axis (``K = 1 + S + G``).
+    """
+    steps = tf.shape(xw)[0]
+
+    def step(t, packed, *states):
+        h, states, gates = cell.step(xw[t], states, recurrent_kernel, recurrent_bias)
+        return t + 1, packed.write(t, tf.concat([h, *states, *gates], axis=-1)), *states
+
+    packed = tf.TensorArray(tf.float32, size=steps)
+    _, packed, *_ = tf.while_loop(
+        lambda t, *_: t < steps, step, (tf.constant(0), packed, *initial), parallel_iterations=1
+    )
+    return packed.stack()
+
+
+def _compile_network(
     cell: Cell, num_states: int, num_gates: int
 ) -> tf.types.experimental.GenericFunction:
-    """A shape-polymorphic compiled loop over time for one layer and direction."""
+    """A shape-polymorphic compiled network for one cell variant (see the module docstring)."""
+    blocks = 1 + num_states + num_gates  # K: the output, the states, the gates
+
+    def pad(seq: tf.Tensor, initial: tf.Tensor, lengths: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        """Padding on ``seq`` (T, N, B, K*H) in reading order; also the final state (N, B, S*H).
+
+        Past an example's length: output and gates ``+0.0``, states the last valid step's.
+        """
+        steps, directions, batch = tf.shape(seq)[0], tf.shape(seq)[1], tf.shape(seq)[2]
+        hidden = tf.shape(initial)[-1]
+        rows = tf.range(directions * batch)  # row n * B + b of (N*B, K*H)
+        last = tf.tile(tf.maximum(lengths - 1, 0), [directions]) * directions * batch + rows
+        at_last = tf.gather(tf.reshape(seq, [steps * directions * batch, -1]), last)
+        at_last = tf.reshape(at_last, [directions, batch, -1])[
+            ..., hidden : (1 + num_states) * hidden
+        ]
+        start = tf.reshape(tf.transpose(initial, [1, 2, 0, 3]), [directions, batch, -1])
+        final = tf.where(lengths[:, None] > 0, at_last, start)  # (N, B, S*H)
+        fill = tf.pad(final, [[0, 0], [0, 0], [hidden, num_gates * hidden]])  # output, gates 0
+        valid = tf.range(steps)[:, None] < lengths[None, :]  # (T, B)
+        return tf.where(valid[:, None, :, None], seq, fill), final
+
+    def one_direction(x, lengths, initial, kernel, recurrent_kernel, biases):
+        """Forward only, with 2-D matmuls: (T, 1, B, K*H) and the final state (1, B, S*H)."""
+        xw = tf.einsum("tbd,dg->tbg", x, kernel[0]) + biases[0, 0]  # (T, B, G*H)
+        start = tuple(tf.unstack(initial[:, 0], num_states))  # S x (B, H)
+        seq = _time_loop(cell, xw, start, recurrent_kernel[0], biases[0, 1])  # (T, B, K*H)
+        return pad(seq[:, None], initial, lengths)
+
+    def two_directions(x, lengths, initial, kernel, recurrent_kernel, biases):
+        """Both directions batched: (T, 2, B, K*H) in time order and the final (2, B, S*H)."""
+        backward = tf.reverse_sequence(x, lengths, seq_axis=0, batch_axis=1)
+        xw = tf.einsum("tnbd,ndg->tnbg", tf.stack([x, backward], axis=1), kernel)
+        xw += biases[:, 0, None]  # (T, N, B, G*H)
+        start = tuple(tf.unstack(initial, num_states))  # S x (N, B, H)
+        seq = _time_loop(cell, xw, start, recurrent_kernel, biases[:, 1, None])
+        seq, final = pad(seq, initial, lengths)  # (T, N, B, K*H), reading order
+        backward = tf.reverse_sequence(seq[:, 1], lengths, seq_axis=0, batch_axis=1)
+        return tf.stack([seq[:, 0], backward], axis=1), final
 
     @tf.function(
         input_signature=(
             tf.TensorSpec([None, None, None], tf.float32, name="inputs"),  # (B, T, D)
             tf.TensorSpec([None], tf.int32, name="lengths"),  # (B,)
-            tf.TensorSpec([num_states, None, None], tf.float32, name="initial"),  # (S, B, H)
-            tf.TensorSpec([None, None], tf.float32, name="kernel"),  # (D, G*H)
-            tf.TensorSpec([None, None], tf.float32, name="recurrent_kernel"),  # (H, G*H)
-            tf.TensorSpec([None], tf.float32, name="input_bias"),  # (G*H,)
-            tf.TensorSpec([None], tf.float32, name="recurrent_bias"),  # (G*H,)
-            tf.TensorSpec([], tf.bool, name="reverse"),
+            tf.TensorSpec([None, num_states, None, None, None], tf.float32, name="initial"),
+            # (L, S, N, B, H)
+            tf.TensorSpec([None, None, None], tf.float32, name="first_kernel"),  # (N, D, G*H)
+            tf.TensorSpec([None, None, None, None], tf.float32, name="upper_kernels"),
+            # (L-1, N, N*H, G*H)
+            tf.TensorSpec([None, None, None, None], tf.float32, name="recurrent_kernels"),
+            # (L, N, H, G*H)
+            tf.TensorSpec([None, None, 2, None], tf.float32, name="biases"),
+            # (L, N, 2, G*H): the input bias and the recurrent bias
         )
     )
-    def loop(
-        inputs, lengths, initial, kernel, recurrent_kernel, input_bias, recurrent_bias, reverse
-    ):
-        def time_flip(x: tf.Tensor, batch_axis: int) -> tf.Tensor:
-            """Reverse each example's valid prefix (tf.reverse_sequence) when ``reverse``."""
-            return tf.cond(
-                reverse,
-                lambda: tf.reverse_sequence(
-                    x, lengths, seq_axis=batch_axis + 1, batch_axis=batch_axis
-                ),
-                lambda: x,
-            )
+    def network(inputs, lengths, initial, first_kernel, upper_kernels, recurrent_kernels, biases):
+        num_layers, directions = tf.shape(initial)[0], tf.shape(initial)[2]
+        batch, steps, hidden = tf.shape(inputs)[0], tf.shape(inputs)[1], tf.shape(initial)[-1]
+        per_layer = tf.TensorArray(tf.float32, size=num_layers)  # L x (K, N, B, T, H)
+        finals = tf.TensorArray(tf.float32, size=num_layers)  # L x (S, N, B, H)
+        x = tf.transpose(inputs, [1, 0, 2])  # (T, B, D), then (T, B, N*H)
+        for layer in tf.range(num_layers):
+            kernel = tf.cond(
+                layer == 0, lambda: first_kernel, lambda layer=layer: upper_kernels[layer - 1]
+            )  # (N, D, G*H)
+            args = (x, lengths, initial[layer], kernel, recurrent_kernels[layer], biases[layer])
+            seq, final = tf.cond(
+                directions == 1,
+                lambda args=args: one_direction(*args),
+                lambda args=args: two_directions(*args),
+            )  # (T, N, B, K*H), (N, B, S*H)
+            x = tf.reshape(
+                tf.transpose(seq[..., :hidden], [0, 2, 1, 3]), [steps, batch, directions * hidden]
+            )  # (T, B, N*H): the layer's outputs, forward | backward
+            seq = tf.reshape(seq, [steps, directions, batch, blocks, hidden])
+            per_layer = per_layer.write(
+                layer, tf.transpose(seq, [3, 1, 2, 0, 4])
+            )  # (K, N, B, T, H)
+            final = tf.reshape(final, [directions, batch, num_states, hidden])
+            finals = finals.write(layer, tf.transpose(final, [2, 0, 1, 3]))  # (S, N, B, H)
+        return per_layer.stack(), finals.stack(), tf.transpose(x, [1, 0, 2])
 
-        x = time_flip(inputs, 0)  # (B, T, D)
-        steps, batch = tf.shape(x)[1], tf.shape(x)[0]
-        xw = tf.einsum("btd,dg->tbg", x, kernel) + input_bias  # (T, B, G*H)
-        valid = tf.range(steps)[:, None] < lengths[None, :]  # (T, B)
-        states = tuple(tf.unstack(initial, num=num_states))  # S x (B, H)
-        state_seq = tf.TensorArray(tf.float32, size=steps)  # T x (S, B, H)
-        gate_seq = tf.TensorArray(tf.float32, size=steps)  # T x (G, B, H)
-        for t in tf.range(steps):
-            _, new_states, gates = cell.step(xw[t], states, recurrent_kernel, recurrent_bias)
-            keep = valid[t][:, None]  # (B, 1)
-            states = tuple(
-                tf.where(keep, new, old) for new, old in zip(new_states, states, strict=True)
-            )
-            state_seq = state_seq.write(t, tf.stack(states))
-            if num_gates:
-                gate_seq = gate_seq.write(t, tf.stack(gates))
-        mask = tf.transpose(valid)[None, :, :, None]  # (1, B, T, 1)
-        state_all = tf.transpose(state_seq.stack(), [1, 2, 0, 3])  # (S, B, T, H)
-        outputs = tf.where(mask[0], state_all[0], 0.0)  # (B, T, H); +0.0 at padding
-        if num_gates:
-            gate_all = tf.where(
-                mask, tf.transpose(gate_seq.stack(), [1, 2, 0, 3]), 0.0
-            )  # (G, B, T, H)
-        else:
-            gate_all = tf.zeros([0, batch, steps, tf.shape(initial)[2]])
-        return (
-            time_flip(outputs, 0),
-            time_flip(state_all, 1),
-            time_flip(gate_all, 1),
-            tf.stack(states),  # (S, B, H)
+    return network
+
+
+_NETWORKS: dict[tuple[str, bool], tf.types.experimental.GenericFunction] = {}
+_CONCRETE: dict[tuple[str, bool], tf.types.experimental.ConcreteFunction] = {}
+
+
+def _variant(spec: NetworkSpec) -> tuple[str, bool]:
+    return spec.cell, spec.cell == "gru" and spec.reset_after
+
+
+def compiled_network(spec: NetworkSpec) -> tf.types.experimental.GenericFunction:
+    """The compiled network for ``spec``'s cell variant, built once per process."""
+    key = _variant(spec)
+    if key not in _NETWORKS:
+        _NETWORKS[key] = _compile_network(
+            make_cell(spec), len(spec.state_names), len(spec.gate_names)
         )
-
-    return loop
-
-
-_LOOPS: dict[tuple[str, bool], tf.types.experimental.GenericFunction] = {}
+    return _NETWORKS[key]
 
 
-def direction_loop(spec: NetworkSpec) -> tf.types.experimental.GenericFunction:
-    """The compiled loop for ``spec``'s cell variant, built once per process."""
-    key = (spec.cell, spec.cell == "gru" and spec.reset_after)
-    if key not in _LOOPS:
-        _LOOPS[key] = _compile_loop(make_cell(spec), len(spec.state_names), len(spec.gate_names))
-    return _LOOPS[key]
+def _concrete_network(spec: NetworkSpec) -> tf.types.experimental.ConcreteFunction:
+    """The traced graph of ``compiled_network(spec)``'s input signature.
+
+    Calling it directly skips ``tf.function``'s argument matching, a few hundred microseconds
+    per call.
+    """
+    key = _variant(spec)
+    if key not in _CONCRETE:
+        _CONCRETE[key] = compiled_network(spec).get_concrete_function()
+    return _CONCRETE[key]
+
+
+def _pack_weights(spec: NetworkSpec, weights: list[LayerWeights]) -> tuple[np.ndarray, ...]:
+    """The weights stacked as the compiled network reads them (see its input signature)."""
+    width = spec.num_blocks * spec.hidden_size
+    per_layer = [[layer[d] for d in spec.directions] for layer in weights]
+    first_kernel = np.stack([w.kernel for w in per_layer[0]])  # (N, D, G*H)
+    upper = np.zeros(
+        (spec.num_layers - 1, len(spec.directions), spec.output_size, width), np.float32
+    )
+    for layer, directions in enumerate(per_layer[1:]):
+        upper[layer] = [w.kernel for w in directions]
+    recurrent = np.stack([[w.recurrent_kernel for w in d] for d in per_layer])  # (L, N, H, G*H)
+    biases = np.stack([[np.stack(spec.split_bias(w.bias)) for w in d] for d in per_layer])
+    return first_kernel, upper, recurrent, biases
 
 
 def run_network(
@@ -121,37 +210,41 @@ def run_network(
 
     ``initial_state[l][direction][name]`` is (B, H); missing means zeros.
     """
-    batch = inputs.shape[0]
-    loop = direction_loop(spec)
-    lengths_t = tf.constant(lengths, tf.int32)
-    zeros = np.zeros((batch, spec.hidden_size), np.float32)
-    layers: list[dict[str, DirectionRun]] = []
-    layer_input = inputs.astype(np.float32, copy=False)  # (B, T, D)
+    batch, hidden = inputs.shape[0], spec.hidden_size
+    shape = (spec.num_layers, len(spec.state_names), len(spec.directions), batch, hidden)
+    initial = np.zeros(shape, np.float32)  # (L, S, N, B, H)
+    for layer, given in enumerate(initial_state or []):
+        for n, direction in enumerate(spec.directions):
+            for s, name in enumerate(spec.state_names):
+                if name in given.get(direction, {}):
+                    initial[layer, s, n] = given[direction][name]
     with tf.device(device):
-        for layer in range(spec.num_layers):
-            runs = {}
-            for direction in spec.directions:
-                given = (initial_state or [{}] * spec.num_layers)[layer].get(direction) or {}
-                initial = np.stack([given.get(name, zeros) for name in spec.state_names])
-                w = weights[layer][direction]
-                input_bias, recurrent_bias = spec.split_bias(w.bias)
-                outputs, states, gates, final = loop(
-                    layer_input,
-                    lengths_t,
-                    initial.astype(np.float32, copy=False),
-                    w.kernel,
-                    w.recurrent_kernel,
-                    input_bias,
-                    recurrent_bias,
-                    tf.constant(direction == "backward"),
-                )
-                states, gates, final = states.numpy(), gates.numpy(), final.numpy()
-                runs[direction] = DirectionRun(
-                    outputs=outputs.numpy(),
-                    states=dict(zip(spec.state_names, states, strict=True)),
-                    gates=dict(zip(spec.gate_names, gates, strict=True)),
-                    final_state=dict(zip(spec.state_names, final, strict=True)),
-                )
-            layers.append(runs)
-            layer_input = np.concatenate([r.outputs for r in runs.values()], axis=-1)
-    return NetworkRun(layers=layers, outputs=layer_input)
+        arrays = (
+            inputs.astype(np.float32, copy=False),
+            lengths.astype(np.int32, copy=False),
+            initial,
+            *_pack_weights(spec, weights),
+        )
+        per_layer, finals, top = _concrete_network(spec)(*map(tf.constant, arrays))
+    per_layer, finals = per_layer.numpy(), finals.numpy()  # (L, K, N, B, T, H), (L, S, N, B, H)
+    num_states = len(spec.state_names)
+    layers = [
+        {
+            direction: DirectionRun(
+                outputs=per_layer[layer, 0, n],
+                states={s: per_layer[layer, 1 + k, n] for k, s in enumerate(spec.state_names)},
+                gates={
+                    g: per_layer[layer, 1 + num_states + k, n]
+                    for k, g in enumerate(spec.gate_names)
+                },
+                final_state={s: finals[layer, k, n] for k, s in enumerate(spec.state_names)},
+            )
+            for n, direction in enumerate(spec.directions)
+        }
+        for layer in range(spec.num_layers)
+    ]
+    return NetworkRun(layers=layers, outputs=top.numpy())
+
+
+# The name tests/engine/test_unroll.py imports (from when one loop ran one layer and direction).
+direction_loop = compiled_network
