@@ -53,7 +53,7 @@ export const COMPACT_WIDTH = 600;
 export const NETWORK_WINDOW = 12;
 
 /** Narrowest column of the unrolled network in pixels (at least 3 columns are drawn). */
-export const NETWORK_COLUMN_PX = 70;
+export const NETWORK_COLUMN_PX = 80;
 
 /** Most unit lines drawn at once (a window of units that holds the selected one). */
 export const LINE_UNITS = 16;
@@ -83,5 +83,5 @@ export const MATCH_TOLERANCE = 1e-4;
 export const PLOT_CONFIG = {
   displaylogo: false,
   responsive: true,
-  modeBarButtonsToRemove: ['select2d', 'lasso2d', 'autoScale2d', 'toggleSpikelines'],
+  modeBarButtonsToRemove: ['select2d', 'lasso2d', 'autoScale2d', 'toggleSpikelines', 'sendChartToCloud'],
 };

@@ -59,11 +59,11 @@ export function windowStart(step, T, size) {
   return Math.min(Math.floor(step / size) * size, Math.max(0, T - size));
 }
 
-/** The layout every chart shares; `compact` (small frames) halves the margins and shrinks the text. */
+/** The layout every chart shares: presenter mode scales it up; `compact` (small frames) halves margins and text. */
 function baseLayout({ fontScale = 1, compact = false }, height, margin) {
-  const scale = compact ? 0.5 : 1;
+  const scale = compact ? 0.5 : fontScale;
   return {
-    height,
+    height: Math.round(height * fontScale),
     margin: Object.fromEntries(Object.entries(margin).map(([side, px]) => [side, Math.round(px * scale)])),
     font: { family: FONT.family, size: Math.round(FONT.size * fontScale * (compact ? FONT.compactScale : 1)) },
     paper_bgcolor: '#ffffff',
@@ -159,10 +159,10 @@ function netBoxes(model, cols, step) {
   }));
 }
 
-function outputText(model, cols, step) {
+function outputText(model, cols, step, keep) {
   return cols.map((t) => {
     const done = t >= model.length ? t <= step : model.dirs.every((d) => isComputed(d, t, step, model.length));
-    return done ? shortVector(model.outputs[t], 2) : BLANK;
+    return done ? shortVector(model.outputs[t], keep) : BLANK;
   });
 }
 
@@ -187,7 +187,7 @@ export const network = {
       { type: 'scatter', mode: 'text', x: rows.flatMap(() => cols), y: rows.flatMap((row) => cols.map(() => center(row))), text: rows.flatMap((row) => cols.map(() => (row.direction === 'forward' ? '→' : '←'))), hoverinfo: 'skip', textfont: { color: NET_COLORS.muted } },
       { type: 'scatter', mode: 'markers', x: rows.flatMap(() => cols), y: rows.flatMap((row) => cols.map(() => center(row))), marker: { size: 24, opacity: 0 }, hovertemplate: '%{text}<extra></extra>', text: hover },
       { type: 'scatter', mode: 'text', x: cols, y: cols.map(() => 0), text: cols.map((t) => model.labels[t]), hoverinfo: 'skip', textfont: { color: NET_COLORS.text } },
-      { type: 'scatter', mode: 'text', x: cols, y: cols.map(() => model.L + 1), text: outputText(model, cols, 0), hoverinfo: 'skip', textfont: { color: NET_COLORS.text } },
+      { type: 'scatter', mode: 'text', x: cols, y: cols.map(() => model.L + 1), text: outputText(model, cols, 0, opts.compact ? 1 : 2), hoverinfo: 'skip', textfont: { color: NET_COLORS.text } },
     ];
     const marks = model.dirs.length === 2 ? ' →/←' : '';
     const layerLabel = (l) => `${opts.compact ? 'L' : 'layer '}${l + 1}${marks}`;
@@ -199,11 +199,12 @@ export const network = {
     };
     return { data, layout };
   },
-  frame(model, step, { start = 0, size }) {
+  frame(model, step, opts) {
+    const { start = 0, size } = opts;
     const cols = range(start, Math.min(model.T, start + size));
     const { shafts } = arrows(model, cols);
     return {
-      data: { text: [outputText(model, cols, step)] },
+      data: { text: [outputText(model, cols, step, opts.compact ? 1 : 2)] },
       layout: { shapes: [...shafts, ...netBoxes(model, cols, step)] },
       traces: [4],
     };
@@ -241,7 +242,7 @@ export const heatmaps = {
         hovertemplate: `layer ${p.layer + 1} ${p.direction}<br>t = %{x}, unit %{y}<br>${p.q} = %{z:.4f}<extra></extra>`,
       };
     });
-    const bar = (text, y) => ({ title: { text }, len: model.cell === 'lstm' ? 0.45 : 0.9, y, yanchor: 'middle', thickness: 14 });
+    const bar = (text, y) => ({ title: { text }, len: model.cell === 'lstm' ? 0.45 : 0.9, y, yanchor: 'middle', thickness: opts.compact ? 8 : 14, nticks: opts.compact ? 3 : 6 });
     layout.coloraxis = { colorscale: STATE_SCALE, cmid: 0, colorbar: bar('h', model.cell === 'lstm' ? 0.77 : 0.5) };
     if (model.cell === 'lstm') layout.coloraxis2 = { colorscale: CELL_SCALE, cmid: 0, colorbar: bar('c', 0.23) };
     layout.shapes = heatmaps.frame(model, 0).layout.shapes;
@@ -264,7 +265,8 @@ function gateTitles(model, step, opts) {
   const xs = domains(model.dirs.length, 0.08);
   return model.dirs.map((direction, k) => {
     const pos = positionAt(direction, step, model.length);
-    const text = `${panelName(opts, opts.layer ?? 0, direction, `t = ${pos}`)}${pos >= model.length ? ' (padding: 0)' : ''}`;
+    const padding = opts.compact ? ' pad' : ' (padding: gates are 0)';
+    const text = `${panelName(opts, opts.layer ?? 0, direction, `t = ${pos}`)}${pos >= model.length ? padding : ''}`;
     return title(text, (xs[k][0] + xs[k][1]) / 2, 0.92);
   });
 }

@@ -1,5 +1,6 @@
 // Wiring only: the URL state, the presets menu, the form, the viewer and the share buttons.
 import { ApiError, fetchPresets, runNetwork } from './api.js';
+import { COMPACT_WIDTH } from './config.js';
 import { createForm } from './form.js';
 import { DEFAULTS, InputError, decodeState, embedCode, encodeState, requestFromState, sameConfig, stateFromConfig } from './state.js';
 import { createViewer } from './viewer.js';
@@ -34,6 +35,7 @@ const form = $('#config') && createForm($('#config'), {
 });
 
 async function run() {
+  document.body.setAttribute('aria-busy', 'true');
   form?.clearErrors();
   status.textContent = 'Running…';
   form?.busy(true);
@@ -51,6 +53,7 @@ async function run() {
     else status.textContent = errors.map((e) => `${e.field}: ${e.message}`).join('\n');
   } finally {
     form?.busy(false);
+    document.body.setAttribute('aria-busy', 'false');
   }
 }
 
@@ -94,15 +97,18 @@ if (form) {
   $('[data-action=copy-embed]').addEventListener('click', () => share('embed'));
   $('[data-action=download-json]').addEventListener('click', download);
   const presenter = $('[data-action=presenter]');
+  const present = () => {
+    presenter.setAttribute('aria-pressed', String(state.presenter));
+    document.documentElement.classList.toggle('presenter', state.presenter);
+    $('details.panel').open = !state.presenter && !window.matchMedia(`(max-width: ${COMPACT_WIDTH}px)`).matches;
+  };
   presenter.addEventListener('click', () => {
     state = { ...state, presenter: !state.presenter };
-    presenter.setAttribute('aria-pressed', String(state.presenter));
-    document.body.classList.toggle('presenter', state.presenter);
+    present();
     viewer.restyle({ presenter: state.presenter });
     writeUrl();
   });
-  presenter.setAttribute('aria-pressed', String(state.presenter));
-  document.body.classList.toggle('presenter', state.presenter);
+  present();
   showPreset();
   form.fill(state);
 }

@@ -1,7 +1,8 @@
 // Playback: Play/Pause, step back/forward, the step slider, speed, and the keyboard (space, ←, →).
 import { SPEEDS } from './config.js';
 
-const TYPING = new Set(['INPUT', 'SELECT', 'TEXTAREA', 'BUTTON']);
+// Where keys belong to the focused control: text fields, selects, the slider (arrows), buttons (space).
+const OWNS_KEYS = new Set(['INPUT', 'SELECT', 'TEXTAREA']);
 
 /**
  * Playback controls in `root` over steps 0..last. onStep(step) draws a step (it may be async: a
@@ -72,7 +73,8 @@ export function createPlayer(root, { onStep, onPause, onSpeed }) {
     onSpeed(speed);
   });
   document.addEventListener('keydown', (event) => {
-    if (TYPING.has(event.target.tagName) || event.target.isContentEditable || event.altKey || event.ctrlKey || event.metaKey) return;
+    const { tagName } = event.target;
+    if (OWNS_KEYS.has(tagName) || (tagName === 'BUTTON' && event.key === ' ') || event.altKey || event.ctrlKey || event.metaKey) return;
     const action = { ' ': toggle, ArrowLeft: () => stepBy(-1), ArrowRight: () => stepBy(1) }[event.key];
     if (!action) return;
     event.preventDefault();
