@@ -1,19 +1,29 @@
 """The JSON body of a run result (SPEC section 5), serialised with orjson.
 
-Arrays stay numpy float32 until orjson writes them, each number in its shortest float32 form.
+Arrays stay numpy float32 until orjson writes them. Two encodings of the same result:
+
+- ``json`` (the default): every array as nested lists, each number in its shortest float32
+  form (about 10 bytes a number);
+- ``b64``: every float array as a typed-array object that Plotly.js reads natively,
+  ``{"dtype": "float32", "shape": "B,T,H", "bdata": "<base64 of the little-endian float32
+  values, C order>"}`` (5.33 bytes a number). ``shape`` is a comma-separated string, as
+  Plotly.js requires. Everything else (config, tokens, sequence_length, meta) is plain JSON.
 """
 
-from typing import Any
+import base64
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import orjson
 
-from app.engine.unroll import DirectionRun, NetworkRun
 from app.engine.weights import DirectionWeights
 from app.validation import PreparedRun
 
+if TYPE_CHECKING:  # the engine imports TensorFlow, which the worker thread loads
+    from app.engine.unroll import DirectionRun, NetworkRun
 
-def _direction(run: DirectionRun) -> dict[str, Any]:
+
+def _direction(run: "DirectionRun") -> dict[str, Any]:
     return {
         "outputs": run.outputs,
         "states": run.states,
@@ -34,7 +44,7 @@ def _per_layer(layers: list, convert: Any) -> list[dict[str, Any]]:
     return [{direction: convert(item) for direction, item in layer.items()} for layer in layers]
 
 
-def build_result(prepared: PreparedRun, run: NetworkRun, meta: dict[str, Any]) -> dict[str, Any]:
+def build_result(prepared: PreparedRun, run: "NetworkRun", meta: dict[str, Any]) -> dict[str, Any]:
     """The run result as a dict of lists and float32 arrays."""
     return {
         "config": prepared.request.model_dump(mode="json"),
@@ -48,12 +58,30 @@ def build_result(prepared: PreparedRun, run: NetworkRun, meta: dict[str, Any]) -
     }
 
 
+Encoding = Literal["json", "b64"]
+ENCODINGS: tuple[Encoding, ...] = ("json", "b64")
+
+
 def _contiguous(value: Any) -> Any:
     if isinstance(value, np.ndarray):
         return np.ascontiguousarray(value)
     raise TypeError(f"cannot serialise {type(value).__name__}")
 
 
-def to_json(result: dict[str, Any]) -> bytes:
-    """UTF-8 JSON of a result; numpy arrays as nested lists of float32 numbers."""
+def typed_array(value: Any) -> dict[str, str]:
+    """A float array as ``{"dtype": "float32", "shape": "2,3", "bdata": base64}``."""
+    if not isinstance(value, np.ndarray):
+        raise TypeError(f"cannot serialise {type(value).__name__}")
+    data = np.ascontiguousarray(value, dtype="<f4")
+    return {
+        "dtype": "float32",
+        "shape": ",".join(map(str, data.shape)),
+        "bdata": base64.b64encode(data.data).decode("ascii"),
+    }
+
+
+def to_json(result: dict[str, Any], encoding: Encoding = "json") -> bytes:
+    """UTF-8 JSON of a result, its float arrays in ``encoding`` (see the module docstring)."""
+    if encoding == "b64":
+        return orjson.dumps(result, default=typed_array)
     return orjson.dumps(result, default=_contiguous, option=orjson.OPT_SERIALIZE_NUMPY)

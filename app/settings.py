@@ -22,19 +22,39 @@ class Settings(BaseSettings):
     )
     max_body_bytes: int = Field(8_000_000, ge=1024, description="Largest request body in bytes.")
 
+    max_query_bytes: int = Field(
+        16_384, ge=256, description="Longest query string of GET /api/run in bytes (else 414)."
+    )
+
     device: Literal["auto", "cpu", "gpu"] = Field(
         "auto", description="Where TensorFlow runs: auto picks the GPU only when it is faster."
     )
+    gpu_min_step_macs: int = Field(
+        4_000_000,
+        ge=0,
+        description="With device=auto and a GPU: the smallest run sent to the GPU, in "
+        "multiply-adds of one recurrent step (batch x directions x H x G*H). Smaller runs are "
+        "step loops of tiny kernels, faster on the CPU.",
+    )
     intra_op_threads: int = Field(
-        0, ge=0, description="TensorFlow intra-op threads (0 = TF default)."
+        1,
+        ge=0,
+        description="TensorFlow intra-op threads (0 = TF default). One is fastest for these "
+        "step loops and leaves the other cores to the HTTP server (docs/PERFORMANCE.md).",
     )
     inter_op_threads: int = Field(
-        0, ge=0, description="TensorFlow inter-op threads (0 = TF default)."
+        1, ge=0, description="TensorFlow inter-op threads (0 = TF default)."
     )
     queue_size: int = Field(64, ge=1, description="Runs waiting for the worker before 503.")
     request_timeout_s: float = Field(30.0, gt=0, description="Deadline of one run before 503.")
     warm_presets: bool = Field(True, description="Trace and run every preset at start-up.")
     cache_entries: int = Field(256, ge=0, description="Results kept in the in-memory cache.")
+    cache_max_bytes: int = Field(
+        256_000_000, ge=0, description="Bytes of serialised results the cache may hold."
+    )
+    cache_max_age_s: int = Field(
+        86_400, ge=0, description="Cache-Control max-age of GET /api/run responses, in seconds."
+    )
 
 
 @lru_cache

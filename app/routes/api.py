@@ -1,14 +1,19 @@
-"""The JSON API: run a network, list the presets."""
+"""The JSON API: run a network (POST, or GET for cacheable embeds), list the presets."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Request, Response
+from fastapi import APIRouter, Body, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
 
+from app.errors import InputError, error_body
 from app.presets import presets
+from app.results import Encoding
 from app.schemas import Preset, RunRequest, RunResult
 from app.settings import Settings, get_settings
-from app.validation import prepare_run
+from app.validation import PreparedRun, prepare_run
 from app.worker import Worker
 
 router = APIRouter(prefix="/api", tags=["api"])
@@ -18,7 +23,11 @@ ERRORS: dict[int | str, dict] = {
     422: {"description": "A field breaks a rule; `detail[].loc` names it, `msg` states the rule."},
     503: {"description": "The worker is busy or the run missed its deadline; see `Retry-After`."},
 }
-
+GET_ERRORS: dict[int | str, dict] = {
+    304: {"description": "`If-None-Match` names this result's ETag: the cached copy is current."},
+    414: {"description": "The query string is longer than `max_query_bytes`."},
+    **ERRORS,
+}
 
 EXAMPLES = {
     name: {
@@ -28,10 +37,23 @@ EXAMPLES = {
     for name, preset in presets().items()
 }
 
+ENCODING = Query(
+    description="`json` (default): arrays as nested lists of numbers. `b64`: every float array "
+    'as a Plotly.js typed array, `{"dtype": "float32", "shape": "B,T,H", "bdata": "<base64 of '
+    'the little-endian float32 values in C order>"}`, about half the bytes (docs/PERFORMANCE.md).',
+)
+
 
 def get_worker(request: Request) -> Worker:
     """The app's engine worker (a dependency, so tests can replace it)."""
     return request.app.state.worker
+
+
+async def _respond(
+    worker: Worker, prepared: PreparedRun, encoding: Encoding, headers: dict[str, str]
+) -> Response:
+    body, source = await worker.result(prepared, encoding)
+    return Response(body, media_type="application/json", headers={**headers, "X-Cache": source})
 
 
 @router.post("/run", response_model=RunResult, responses=ERRORS)
@@ -39,10 +61,85 @@ async def run(
     body: Annotated[RunRequest, Body(openapi_examples=EXAMPLES)],
     settings: Annotated[Settings, Depends(get_settings)],
     worker: Annotated[Worker, Depends(get_worker)],
+    encoding: Annotated[Encoding, ENCODING] = "json",
 ) -> Response:
-    """Run the configured network and return every timestep's outputs, states and gates."""
+    """Run the configured network and return every timestep's outputs, states and gates.
+
+    Identical configurations are answered from the result cache (header `X-Cache`).
+    """
     prepared = await run_in_threadpool(prepare_run, body, settings)
-    return Response(await worker.submit(worker.run, prepared), media_type="application/json")
+    return await _respond(worker, prepared, encoding, {})
+
+
+def _query_error(field: str, loc: tuple, msg: str, kind: str) -> RequestValidationError:
+    return RequestValidationError([{"loc": ("query", field, *loc), "msg": msg, "type": kind}])
+
+
+def _from_query(
+    config: str | None, preset: str | None, settings: Settings, worker: Worker
+) -> PreparedRun:
+    """The run that ``?config=`` or ``?preset=`` names, checked exactly as a POST body is."""
+    if (config is None) == (preset is None):
+        raise _query_error("config", (), "give exactly one of config or preset", "value_error")
+    if preset is not None:
+        if preset not in presets():
+            names = ", ".join(presets())
+            raise _query_error("preset", (), f"unknown preset; one of {names}", "value_error")
+        return worker.preset(preset)
+    assert config is not None
+    try:
+        request = RunRequest.model_validate_json(config)
+        return prepare_run(request, settings)
+    except ValidationError as error:
+        raise RequestValidationError(
+            [{**e, "loc": ("query", "config", *e["loc"])} for e in error.errors()]
+        ) from None
+    except InputError as error:
+        raise _query_error("config", error.loc, error.msg, "value_error") from None
+
+
+def _etag_matches(if_none_match: str | None, etag: str) -> bool:
+    if if_none_match is None:
+        return False
+    tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+    return "*" in tags or etag in tags
+
+
+@router.get("/run", response_model=RunResult, responses=GET_ERRORS)
+async def run_get(
+    request: Request,
+    settings: Annotated[Settings, Depends(get_settings)],
+    worker: Annotated[Worker, Depends(get_worker)],
+    config: Annotated[
+        str | None,
+        Query(description="The run configuration as URL-encoded JSON (the POST body)."),
+    ] = None,
+    preset: Annotated[str | None, Query(description="A preset name instead of config.")] = None,
+    encoding: Annotated[Encoding, ENCODING] = "json",
+) -> Response:
+    """The same run as POST, cacheable: the `ETag` is the configuration's digest and
+    `Cache-Control` lets browsers and CDNs keep the result (`If-None-Match` answers 304).
+
+    For embedded charts: `GET /api/run?preset=lstm_batch` or `GET /api/run?config=<JSON>`.
+    """
+    if len(request.scope["query_string"]) > settings.max_query_bytes:
+        msg = (
+            f"the query string is longer than {settings.max_query_bytes} bytes "
+            "(setting max_query_bytes): POST the configuration instead"
+        )
+        return JSONResponse(error_body((), msg, "too_long"), 414)
+    if preset is not None and config is None:
+        prepared = _from_query(None, preset, settings, worker)  # validated once per process
+    else:
+        prepared = await run_in_threadpool(_from_query, config, preset, settings, worker)
+    suffix = "" if encoding == "json" else f"-{encoding}"
+    headers = {
+        "ETag": f'"{prepared.key}{suffix}"',
+        "Cache-Control": f"public, max-age={settings.cache_max_age_s}",
+    }
+    if _etag_matches(request.headers.get("if-none-match"), headers["ETag"]):
+        return Response(status_code=304, headers=headers)
+    return await _respond(worker, prepared, encoding, headers)
 
 
 @router.get("/presets", response_model=list[Preset])

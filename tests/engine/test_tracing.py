@@ -1,0 +1,48 @@
+"""The compiled network is traced once per cell variant, whatever the configuration."""
+
+import numpy as np
+import pytest
+
+from app.engine.config import NetworkSpec
+from app.engine.unroll import compiled_network, run_network
+from app.engine.weights import seeded_weights
+
+VARIANTS = [("rnn", True), ("lstm", True), ("gru", True), ("gru", False)]
+
+
+@pytest.mark.parametrize(("cell", "reset_after"), VARIANTS)
+def test_sizes_layers_and_directions_never_retrace(cell, reset_after):
+    rng = np.random.default_rng()
+    first = NetworkSpec(cell, 2, reset_after=reset_after)
+    run_network(
+        first, np.ones((1, 1, 1), np.float32), np.array([1], np.int32), seeded_weights(first, 1, 0)
+    )
+    traced = compiled_network(first).experimental_get_tracing_count()
+    for batch, steps, size, hidden, layers, bidirectional in [
+        (3, 9, 4, 5, 2, True),
+        (1, 1, 1, 1, 1, False),
+        (5, 4, 7, 2, 3, True),
+        (2, 30, 3, 8, 4, False),
+    ]:
+        spec = NetworkSpec(cell, hidden, layers, bidirectional, reset_after)
+        x = rng.normal(size=(batch, steps, size)).astype(np.float32)
+        lengths = rng.integers(0, steps + 1, batch).astype(np.int32)
+        run = run_network(spec, x, lengths, seeded_weights(spec, size, 1))
+        assert run.outputs.shape == (batch, steps, hidden * len(spec.directions))
+    assert compiled_network(first).experimental_get_tracing_count() == traced
+
+
+def test_cell_variants_have_their_own_compiled_network():
+    networks = {id(compiled_network(NetworkSpec(c, 2, reset_after=r))) for c, r in VARIANTS}
+    assert len(networks) == len(VARIANTS)
+
+
+def test_explicit_cpu_device_gives_the_same_numbers():
+    spec = NetworkSpec("lstm", 3, 2, True)
+    rng = np.random.default_rng()
+    x = rng.normal(size=(2, 4, 3)).astype(np.float32)
+    lengths = np.array([4, 2], np.int32)
+    weights = seeded_weights(spec, 3, 5)
+    default = run_network(spec, x, lengths, weights)
+    placed = run_network(spec, x, lengths, weights, device="/device:CPU:0")
+    np.testing.assert_array_equal(default.outputs, placed.outputs)
