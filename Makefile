@@ -25,7 +25,7 @@ lint: $(STAMP)
 
 # The browser tests drive Debian's Chromium; install it when it is missing (needs root).
 browser:
-	@test -x $(CHROMIUM) || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
+	@test -x $(CHROMIUM) || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-nanum; }
 
 test: $(STAMP) lint browser
 	node --test tests/js/
