@@ -19,17 +19,7 @@ LIMITS = {
 
 @pytest.fixture(scope="session")
 def client():
-    with TestClient(create_app(Settings(**LIMITS))) as client:
-        assert client.get("/readyz").status_code == 200 or _wait_ready(client)
+    app = create_app(Settings(**LIMITS))
+    with TestClient(app) as client:
+        app.state.worker.wait_ready(timeout_s=120)
         yield client
-
-
-def _wait_ready(client: TestClient) -> bool:
-    import time
-
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if client.get("/readyz").status_code == 200:
-            return True
-        time.sleep(0.2)
-    raise TimeoutError("the app did not become ready")
