@@ -5,6 +5,9 @@ result is cached under its key (``PreparedRun.key`` and the encoding). Entries a
 recently used first, past ``max_entries`` entries or ``max_bytes`` bytes. A key being computed is
 computed once: every request for it meanwhile awaits the same run (a classroom opening one preset
 costs one run, not two hundred queued ones).
+
+Aliases map a digest of a request as it arrived to its key, so a repeated request finds its
+result without being prepared again (validation, seeded weights); they are bounded too.
 """
 
 import asyncio
@@ -20,7 +23,8 @@ class ResultCache:
         self._entries: OrderedDict[str, bytes] = OrderedDict()
         self._size = 0
         self._running: dict[str, asyncio.Future[bytes]] = {}
-        self.hits = self.misses = 0
+        self._aliases: OrderedDict[str, str] = OrderedDict()
+        self.max_aliases = 4 * max_entries
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -35,6 +39,17 @@ class ResultCache:
         if value is not None:
             self._entries.move_to_end(key)
         return value
+
+    def alias(self, name: str, key: str) -> None:
+        """Remember that the request digested as ``name`` has the key ``key``."""
+        self._aliases[name] = key
+        self._aliases.move_to_end(name)
+        while len(self._aliases) > self.max_aliases:
+            self._aliases.popitem(last=False)
+
+    def resolve(self, name: str) -> str | None:
+        """The key of the request digested as ``name``, if it was seen (and is remembered)."""
+        return self._aliases.get(name)
 
     def put(self, key: str, value: bytes) -> None:
         """Keep ``value`` unless it alone is over a bound; evict the oldest entries to fit."""
@@ -60,7 +75,6 @@ class ResultCache:
         while True:
             value = self.get(key)
             if value is not None:
-                self.hits += 1
                 return value, "hit"
             running = self._running.get(key)
             if running is None:
@@ -71,9 +85,7 @@ class ResultCache:
                 if running.cancelled():
                     continue  # the computing request went away, not this one
                 raise
-            self.hits += 1
             return value, "shared"
-        self.misses += 1
         future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
         self._running[key] = future
         try:

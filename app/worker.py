@@ -155,8 +155,13 @@ class Worker:
         """The serialised result, from the cache or a run; and ``"hit"``, ``"shared"`` or
         ``"miss"``."""
         return await self.cache.get_or_compute(
-            f"{prepared.key}.{encoding}", lambda: self.submit(self.run, prepared, encoding)
+            result_key(prepared.key, encoding), lambda: self.submit(self.run, prepared, encoding)
         )
+
+
+def result_key(key: str, encoding: Encoding) -> str:
+    """The cache key of a result: the configuration's key and the encoding."""
+    return f"{key}.{encoding}"
 
 
 def _set_threads(tf: Any, intra_op: int, inter_op: int) -> None:

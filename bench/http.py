@@ -10,7 +10,9 @@ and 32 it measures, in turns:
 - the presets never cached: a second server with ``RNNVIS_CACHE_ENTRIES=0`` and a new seed in
   every request, so each one runs the engine and serialises;
 
-and the seed's TF1 way per example (``bench/tf1_seed.py``) for the ratio the issue asks for.
+and the seed's TF1 way per example (``bench/tf1_seed.py``, one example at a time, so
+``1000 / seed ms`` examples a second) for the ratio the issue asks for: by latency at
+concurrency 1 (``seed ms / p50 ms``) and by throughput (``req/s / seed's examples/s``).
 
 Usage: ``.venv/bin/python -m bench.http [--quick]``.
 """
@@ -123,7 +125,8 @@ def main() -> None:
                 "req/s",
                 "p50 / floor p50",
                 "floor req/s / req/s",
-                "seed / p50",
+                "seed ms / p50 ms",
+                "req/s / seed's examples/s",
             ),
             [
                 (
@@ -136,6 +139,7 @@ def main() -> None:
                     r["p50"] / base["p50"],
                     base["rps"] / r["rps"],
                     seed / r["p50"],
+                    r["rps"] * seed / 1000,
                 )
                 for label, level, r, base in rows
             ],

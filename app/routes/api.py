@@ -1,7 +1,13 @@
-"""The JSON API: run a network (POST, or GET for cacheable embeds), list the presets."""
+"""The JSON API: run a network (POST, or GET for cacheable embeds), list the presets.
 
+A repeated small request is answered from the result cache without being prepared again: the
+digest of the request as it arrived resolves to its result's key (``ResultCache.alias``).
+"""
+
+import hashlib
 from typing import Annotated
 
+import orjson
 from fastapi import APIRouter, Body, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
@@ -14,7 +20,7 @@ from app.results import Encoding
 from app.schemas import Preset, RunRequest, RunResult
 from app.settings import Settings, get_settings
 from app.validation import PreparedRun, prepare_run
-from app.worker import Worker
+from app.worker import Worker, result_key
 
 router = APIRouter(prefix="/api", tags=["api"])
 
@@ -44,20 +50,31 @@ ENCODING = Query(
 )
 
 
+SMALL_BODY_BYTES = 65_536  # digesting a body this small costs microseconds
+
+
 def get_worker(request: Request) -> Worker:
     """The app's engine worker (a dependency, so tests can replace it)."""
     return request.app.state.worker
 
 
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _json(body: bytes, source: str, headers: dict[str, str]) -> Response:
+    return Response(body, media_type="application/json", headers={**headers, "X-Cache": source})
+
+
 async def _respond(
     worker: Worker, prepared: PreparedRun, encoding: Encoding, headers: dict[str, str]
 ) -> Response:
-    body, source = await worker.result(prepared, encoding)
-    return Response(body, media_type="application/json", headers={**headers, "X-Cache": source})
+    return _json(*await worker.result(prepared, encoding), headers)
 
 
 @router.post("/run", response_model=RunResult, responses=ERRORS)
 async def run(
+    request: Request,
     body: Annotated[RunRequest, Body(openapi_examples=EXAMPLES)],
     settings: Annotated[Settings, Depends(get_settings)],
     worker: Annotated[Worker, Depends(get_worker)],
@@ -67,7 +84,16 @@ async def run(
 
     Identical configurations are answered from the result cache (header `X-Cache`).
     """
+    digest = None
+    if int(request.headers.get("content-length") or SMALL_BODY_BYTES + 1) <= SMALL_BODY_BYTES:
+        digest = _digest(orjson.dumps(body.model_dump(mode="json")))
+        key = worker.cache.resolve(digest)
+        cached = worker.cache.get(result_key(key, encoding)) if key else None
+        if cached is not None:
+            return _json(cached, "hit", {})
     prepared = await run_in_threadpool(prepare_run, body, settings)
+    if digest is not None:
+        worker.cache.alias(digest, prepared.key)
     return await _respond(worker, prepared, encoding, {})
 
 
@@ -128,17 +154,28 @@ async def run_get(
             "(setting max_query_bytes): POST the configuration instead"
         )
         return JSONResponse(error_body((), msg, "too_long"), 414)
-    if preset is not None and config is None:
-        prepared = _from_query(None, preset, settings, worker)  # validated once per process
-    else:
-        prepared = await run_in_threadpool(_from_query, config, preset, settings, worker)
+    digest = _digest(request.scope["query_string"])
+    key = worker.cache.resolve(digest)
+    prepared = None
+    if key is None:
+        if preset is not None and config is None:
+            prepared = _from_query(None, preset, settings, worker)  # validated once per process
+        else:
+            prepared = await run_in_threadpool(_from_query, config, preset, settings, worker)
+        key = prepared.key
+        worker.cache.alias(digest, key)
     suffix = "" if encoding == "json" else f"-{encoding}"
     headers = {
-        "ETag": f'"{prepared.key}{suffix}"',
+        "ETag": f'"{key}{suffix}"',
         "Cache-Control": f"public, max-age={settings.cache_max_age_s}",
     }
     if _etag_matches(request.headers.get("if-none-match"), headers["ETag"]):
         return Response(status_code=304, headers=headers)
+    cached = worker.cache.get(result_key(key, encoding))
+    if cached is not None:
+        return _json(cached, "hit", headers)
+    if prepared is None:
+        prepared = await run_in_threadpool(_from_query, config, preset, settings, worker)
     return await _respond(worker, prepared, encoding, headers)
 
 
