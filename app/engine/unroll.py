@@ -109,6 +109,7 @@ def _compile_network(
         return tf.stack([seq[:, 0], backward], axis=1), final
 
     @tf.function(
+        autograph=False,  # the loops and branches are written with tf.while_loop and tf.cond
         input_signature=(
             tf.TensorSpec([None, None, None], tf.float32, name="inputs"),  # (B, T, D)
             tf.TensorSpec([None], tf.int32, name="lengths"),  # (B,)
@@ -121,33 +122,47 @@ def _compile_network(
             # (L, N, H, G*H)
             tf.TensorSpec([None, None, 2, None], tf.float32, name="biases"),
             # (L, N, 2, G*H): the input bias and the recurrent bias
-        )
+        ),
     )
     def network(inputs, lengths, initial, first_kernel, upper_kernels, recurrent_kernels, biases):
         num_layers, directions = tf.shape(initial)[0], tf.shape(initial)[2]
         batch, steps, hidden = tf.shape(inputs)[0], tf.shape(inputs)[1], tf.shape(initial)[-1]
-        per_layer = tf.TensorArray(tf.float32, size=num_layers)  # L x (K, N, B, T, H)
-        finals = tf.TensorArray(tf.float32, size=num_layers)  # L x (S, N, B, H)
         x = tf.transpose(inputs, [1, 0, 2])  # (T, B, D), then (T, B, N*H)
-        for layer in tf.range(num_layers):
+
+        def one_layer(layer, x, per_layer, finals):
             kernel = tf.cond(
-                layer == 0, lambda: first_kernel, lambda layer=layer: upper_kernels[layer - 1]
+                layer == 0, lambda: first_kernel, lambda: upper_kernels[layer - 1]
             )  # (N, D, G*H)
             args = (x, lengths, initial[layer], kernel, recurrent_kernels[layer], biases[layer])
             seq, final = tf.cond(
-                directions == 1,
-                lambda args=args: one_direction(*args),
-                lambda args=args: two_directions(*args),
+                directions == 1, lambda: one_direction(*args), lambda: two_directions(*args)
             )  # (T, N, B, K*H), (N, B, S*H)
             x = tf.reshape(
                 tf.transpose(seq[..., :hidden], [0, 2, 1, 3]), [steps, batch, directions * hidden]
             )  # (T, B, N*H): the layer's outputs, forward | backward
             seq = tf.reshape(seq, [steps, directions, batch, blocks, hidden])
-            per_layer = per_layer.write(
-                layer, tf.transpose(seq, [3, 1, 2, 0, 4])
-            )  # (K, N, B, T, H)
+            per_layer = per_layer.write(layer, tf.transpose(seq, [3, 1, 2, 0, 4]))
             final = tf.reshape(final, [directions, batch, num_states, hidden])
-            finals = finals.write(layer, tf.transpose(final, [2, 0, 1, 3]))  # (S, N, B, H)
+            finals = finals.write(layer, tf.transpose(final, [2, 0, 1, 3]))
+            return layer + 1, x, per_layer, finals
+
+        _, x, per_layer, finals = tf.while_loop(
+            lambda layer, *_: layer < num_layers,
+            one_layer,
+            (
+                tf.constant(0),
+                x,
+                tf.TensorArray(tf.float32, size=num_layers),  # L x (K, N, B, T, H)
+                tf.TensorArray(tf.float32, size=num_layers),  # L x (S, N, B, H)
+            ),
+            shape_invariants=(
+                tf.TensorShape([]),
+                tf.TensorShape([None, None, None]),
+                tf.TensorShape(None),
+                tf.TensorShape(None),
+            ),
+            parallel_iterations=1,
+        )
         return per_layer.stack(), finals.stack(), tf.transpose(x, [1, 0, 2])
 
     return network
