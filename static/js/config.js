@@ -35,12 +35,13 @@ export const NET_COLORS = {
   muted: '#7b8794',
 };
 
-/** Overlays on the time charts: the cursor, padding steps and steps not computed yet. */
+/** Overlays on the time charts: the cursor, padding steps, steps not computed yet (faded on heatmaps, hidden on lines). */
 export const OVERLAY = {
   cursor: '#000000',
   cursorWidth: 2.5,
   padding: 'rgba(140, 140, 140, 0.55)',
   pending: 'rgba(255, 255, 255, 0.82)',
+  hidden: '#ffffff',
 };
 
 /** Text of every chart; presenter mode scales it up, compact charts (small frames) down. */
@@ -57,6 +58,9 @@ export const NETWORK_COLUMN_PX = 80;
 
 /** Most unit lines drawn at once (a window of units that holds the selected one). */
 export const LINE_UNITS = 16;
+
+/** Unit lines mark each step with a dot up to this many steps (thousands of SVG dots slow playback). */
+export const LINE_MARKERS_UP_TO = 60;
 
 /** Up to this many units the gate chart prints each value in its cell. */
 export const LABELLED_UNITS = 16;

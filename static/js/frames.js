@@ -1,14 +1,12 @@
 // Pure: a run result -> Plotly figures ({data, layout}) and per-step updates ({data, layout, traces}).
 // Every chart exports figure(model, opts) once per run and frame(model, step, opts) per step; the
 // per-step update only touches shapes, text and small arrays, so playback never rebuilds a chart.
-import { CELL_SCALE, FONT, HEIGHTS, LABELLED_UNITS, LINE_UNITS, NET_COLORS, OVERLAY, STATE_SCALE, UNIT_COLORS, UNIT_DASHES } from './config.js';
+import { CELL_SCALE, FONT, HEIGHTS, LABELLED_UNITS, LINE_MARKERS_UP_TO, LINE_UNITS, NET_COLORS, OVERLAY, STATE_SCALE, UNIT_COLORS, UNIT_DASHES } from './config.js';
 import { GATES, positionAt } from './math.js';
 
 const range = (a, b) => Array.from({ length: Math.max(0, b - a) }, (_, k) => a + k);
 const transpose = (m) => (m.length ? m[0].map((_, j) => m.map((row) => row[j])) : []);
 const num = (v) => String(Number(v.toFixed(2)));
-// An empty label: Plotly drops text points that are '' and an update does not bring them back.
-const BLANK = '\u00a0';
 
 /** Text as Plotly shows it literally (Plotly reads a few HTML tags in labels; user text must not be one). */
 export function plotlyText(s) {
@@ -32,7 +30,7 @@ export function viewModel(result, b) {
     T: inputs.length,
     length: result.sequence_length[b],
     gateNames: GATES[cell],
-    labels: inputs.map((x, t) => (tokens ? plotlyText((tokens[t] ?? BLANK).replace(' ', '␣')) : shortVector(x))),
+    labels: inputs.map((x, t) => (tokens ? plotlyText((tokens[t] ?? '').replace(' ', '␣')) : shortVector(x))),
     outputs: result.outputs[b],
     layers: result.layers.map((layer) => Object.fromEntries(dirs.map((d) => [d, {
       h: layer[d].states.h[b],
@@ -87,18 +85,23 @@ const panelName = ({ compact }, layer, direction, what) => (compact ? `L${layer 
 const band = (ref, x0, x1, style) => ({ type: 'rect', xref: `x${ref}`, yref: `y${ref} domain`, x0, x1, y0: 0, y1: 1, layer: 'above', ...style });
 const title = (text, x, y) => ({ text, x, y, xref: 'paper', yref: 'paper', xanchor: 'center', yanchor: 'bottom', showarrow: false });
 
-/** Over one time panel (x = position): faded steps not computed yet (when `fade`), grey padding, the cursor. */
+/**
+ * Over one time panel (x = position): steps not computed yet covered with `fade` (before and after
+ * the computed ones), grey padding, the cursor. Always the same four shapes, some of them empty:
+ * Plotly redraws only the shapes when their number stays the same, and the whole chart otherwise.
+ */
 function timeOverlays(ref, model, direction, step, fade) {
   const { T, length } = model;
   const [first, last] = revealed(direction, step, length);
   const pos = positionAt(direction, step, length);
-  const shapes = [];
-  const pending = { fillcolor: OVERLAY.pending, line: { width: 0 } };
-  if (fade && first > 0) shapes.push(band(ref, -0.5, Math.min(first, T) - 0.5, pending));
-  if (fade && last < T - 1) shapes.push(band(ref, Math.max(last, -1) + 0.5, T - 0.5, pending));
-  if (length < T) shapes.push(band(ref, length - 0.5, T - 0.5, { fillcolor: OVERLAY.padding, line: { width: 0 } }));
-  if (pos < T) shapes.push(band(ref, pos - 0.5, pos + 0.5, { line: { color: OVERLAY.cursor, width: OVERLAY.cursorWidth } }));
-  return shapes;
+  const clip = (t) => Math.max(-0.5, Math.min(T - 0.5, t));
+  const plain = (fillcolor) => ({ fillcolor, line: { width: 0 } });
+  return [
+    band(ref, -0.5, clip(first - 0.5), plain(fade)),
+    band(ref, clip(last + 0.5), T - 0.5, plain(fade)),
+    band(ref, clip(length - 0.5), T - 0.5, plain(OVERLAY.padding)),
+    band(ref, pos - 0.5, pos + 0.5, { line: { color: OVERLAY.cursor, width: OVERLAY.cursorWidth } }),
+  ];
 }
 
 // ---- the unrolled network ------------------------------------------------------------------
@@ -121,12 +124,14 @@ function boxStatus(model, row, t, step) {
   return isComputed(row.direction, t, step, model.length) ? 'computed' : 'pending';
 }
 
+/** The arrows of the network as one line trace (gaps between segments) and the heads' positions and angles. */
 function arrows(model, cols) {
   const { L } = model;
-  const shafts = [];
+  const shafts = { x: [], y: [] };
   const heads = { x: [], y: [], angle: [] };
   const add = (x0, y0, x1, y1, angle) => {
-    shafts.push({ type: 'line', x0, y0, x1, y1, layer: 'below', line: { color: NET_COLORS.arrow, width: 1.4 } });
+    shafts.x.push(x0, x1, null);
+    shafts.y.push(y0, y1, null);
     heads.x.push(x1);
     heads.y.push(y1);
     heads.angle.push(angle);
@@ -146,24 +151,29 @@ function arrows(model, cols) {
   return { shafts, heads };
 }
 
-function netBoxes(model, cols, step) {
-  const style = {
-    pending: [NET_COLORS.pending, NET_COLORS.pendingLine, 1, 'solid'],
-    computed: [NET_COLORS.computed, NET_COLORS.computedLine, 1.5, 'solid'],
-    current: [NET_COLORS.current, NET_COLORS.currentLine, 3, 'solid'],
-    padding: [NET_COLORS.padding, NET_COLORS.paddingLine, 1, 'dot'],
-  };
-  return netRows(model).flatMap((row) => cols.map((t) => {
-    const [fill, line, width, dash] = style[boxStatus(model, row, t, step)];
+const BOX_STYLE = {
+  pending: [NET_COLORS.pending, NET_COLORS.pendingLine, 1, 'solid'],
+  computed: [NET_COLORS.computed, NET_COLORS.computedLine, 1.5, 'solid'],
+  current: [NET_COLORS.current, NET_COLORS.currentLine, 3, 'solid'],
+  padding: [NET_COLORS.padding, NET_COLORS.paddingLine, 1, 'dot'],
+};
+
+/**
+ * Everything a step changes in the network, as shapes only (one relayout that redraws just the
+ * shapes): each box coloured by its status, and the outputs computed so far as labels on the top row.
+ */
+function netShapes(model, cols, step, opts) {
+  const boxes = netRows(model).flatMap((row) => cols.map((t) => {
+    const [fill, line, width, dash] = BOX_STYLE[boxStatus(model, row, t, step)];
     return { type: 'rect', x0: t - BOX.w, x1: t + BOX.w, y0: row.y0, y1: row.y1, layer: 'below', fillcolor: fill, line: { color: line, width, dash } };
   }));
-}
-
-function outputText(model, cols, step, keep) {
-  return cols.map((t) => {
-    const done = t >= model.length ? t <= step : model.dirs.every((d) => isComputed(d, t, step, model.length));
-    return done ? shortVector(model.outputs[t], keep) : BLANK;
-  });
+  const done = (t) => (t >= model.length ? t <= step : model.dirs.every((d) => isComputed(d, t, step, model.length)));
+  const size = Math.round(FONT.size * (opts.fontScale ?? 1) * (opts.compact ? FONT.compactScale : 1));
+  const outputs = cols.map((t) => ({
+    type: 'rect', x0: t - 0.5, x1: t + 0.5, y0: model.L + 0.8, y1: model.L + 1.2, layer: 'below', line: { width: 0 },
+    label: { text: done(t) ? shortVector(model.outputs[t], opts.compact ? 1 : 2) : '', font: { size, color: NET_COLORS.text } },
+  }));
+  return [...boxes, ...outputs];
 }
 
 /** The unrolled network over the timesteps [start, start + size): boxes, arrows, inputs and outputs. */
@@ -183,11 +193,11 @@ export const network = {
     }));
     const center = (row) => (row.y0 + row.y1) / 2;
     const data = [
-      { type: 'scatter', mode: 'markers', x: heads.x, y: heads.y, hoverinfo: 'skip', marker: { symbol: 'triangle-up', size: 8, angle: heads.angle, color: NET_COLORS.arrow } },
+      { type: 'scatter', mode: 'lines', ...shafts, hoverinfo: 'skip', line: { color: NET_COLORS.arrow, width: 1.4 } },
+      { type: 'scatter', mode: 'markers', ...heads, hoverinfo: 'skip', marker: { symbol: 'triangle-up', size: 8, angle: heads.angle, color: NET_COLORS.arrow } },
       { type: 'scatter', mode: 'text', x: rows.flatMap(() => cols), y: rows.flatMap((row) => cols.map(() => center(row))), text: rows.flatMap((row) => cols.map(() => (row.direction === 'forward' ? '→' : '←'))), hoverinfo: 'skip', textfont: { color: NET_COLORS.muted } },
       { type: 'scatter', mode: 'markers', x: rows.flatMap(() => cols), y: rows.flatMap((row) => cols.map(() => center(row))), marker: { size: 24, opacity: 0 }, hovertemplate: '%{text}<extra></extra>', text: hover },
       { type: 'scatter', mode: 'text', x: cols, y: cols.map(() => 0), text: cols.map((t) => model.labels[t]), hoverinfo: 'skip', textfont: { color: NET_COLORS.text } },
-      { type: 'scatter', mode: 'text', x: cols, y: cols.map(() => model.L + 1), text: outputText(model, cols, 0, opts.compact ? 1 : 2), hoverinfo: 'skip', textfont: { color: NET_COLORS.text } },
     ];
     const marks = model.dirs.length === 2 ? ' →/←' : '';
     const layerLabel = (l) => `${opts.compact ? 'L' : 'layer '}${l + 1}${marks}`;
@@ -195,19 +205,14 @@ export const network = {
       ...baseLayout(opts, Math.max(HEIGHTS.networkMin, HEIGHTS.networkRow * (model.L + 2) + 64), { l: 90, r: 10, t: 10, b: 36 }),
       xaxis: { range: [start - 0.6, start + cols.length - 0.4], tickvals: cols, ticktext: cols.map((t) => `t=${t}`), showgrid: false, zeroline: false, fixedrange: true },
       yaxis: { range: [-0.5, model.L + 1.5], tickvals: range(0, model.L + 2), ticktext: ['input', ...range(0, model.L).map(layerLabel), 'output'], showgrid: false, zeroline: false, fixedrange: true },
-      shapes: [...shafts, ...netBoxes(model, cols, 0)],
+      shapes: netShapes(model, cols, 0, opts),
     };
     return { data, layout };
   },
   frame(model, step, opts) {
     const { start = 0, size } = opts;
     const cols = range(start, Math.min(model.T, start + size));
-    const { shafts } = arrows(model, cols);
-    return {
-      data: { text: [outputText(model, cols, step, opts.compact ? 1 : 2)] },
-      layout: { shapes: [...shafts, ...netBoxes(model, cols, step)] },
-      traces: [4],
-    };
+    return { data: {}, layout: { shapes: netShapes(model, cols, step, opts) }, traces: [] };
   },
 };
 
@@ -249,7 +254,7 @@ export const heatmaps = {
     return { data, layout };
   },
   frame(model, step) {
-    const shapes = heatPanels(model).flatMap((p) => timeOverlays(p.ref, model, p.direction, step, true));
+    const shapes = heatPanels(model).flatMap((p) => timeOverlays(p.ref, model, p.direction, step, OVERLAY.pending));
     return { data: {}, layout: { shapes }, traces: [] };
   },
 };
@@ -261,17 +266,7 @@ function gateZ(model, layer, direction, step) {
   return model.gateNames.map((g) => model.layers[layer][direction].gates[g][Math.min(pos, model.T - 1)]);
 }
 
-function gateTitles(model, step, opts) {
-  const xs = domains(model.dirs.length, 0.08);
-  return model.dirs.map((direction, k) => {
-    const pos = positionAt(direction, step, model.length);
-    const padding = opts.compact ? ' pad' : ' (padding: gates are 0)';
-    const text = `${panelName(opts, opts.layer ?? 0, direction, `t = ${pos}`)}${pos >= model.length ? padding : ''}`;
-    return title(text, (xs[k][0] + xs[k][1]) / 2, 0.92);
-  });
-}
-
-/** The gates (i, f, g, o or z, r, n) of one layer at the current step, one panel per direction. */
+/** The gates (i, f, g, o or z, r, n) of one layer at the position each direction reads now (0 at padding). */
 export const gates = {
   figure(model, opts = {}) {
     if (!model.gateNames.length) return null;
@@ -296,13 +291,13 @@ export const gates = {
         hovertemplate: `${direction}: %{y}[%{x}] = %{z:.4f}<extra></extra>`,
       };
     });
-    layout.annotations = gateTitles(model, 0, opts);
+    layout.annotations = model.dirs.map((d, k) => title(panelName(opts, layer, d, 'gates'), (xs[k][0] + xs[k][1]) / 2, 0.92));
     return { data, layout };
   },
   frame(model, step, opts = {}) {
     return {
       data: { z: model.dirs.map((d) => gateZ(model, opts.layer ?? 0, d, step)) },
-      layout: { annotations: gateTitles(model, step, opts) },
+      layout: {},
       traces: model.dirs.map((_, k) => k),
     };
   },
@@ -316,42 +311,26 @@ export function unitWindow(unit, H) {
   return range(first, Math.min(H, first + LINE_UNITS));
 }
 
-function lineSlices(model, layer, unit, step) {
-  const units = unitWindow(unit, model.H);
-  const x = [];
-  const y = [];
-  for (const direction of model.dirs) {
-    const [first, last] = revealed(direction, step, model.length);
-    const ts = range(Math.max(0, first), Math.min(model.T - 1, last) + 1);
-    for (const u of units) {
-      x.push(ts);
-      y.push(ts.map((t) => model.layers[layer][direction].h[t][u]));
-    }
-  }
-  return { x, y };
-}
-
-/** h of each unit of one layer over time, one panel per direction, drawn up to the current step. */
+/** h of each unit of one layer over time, one panel per direction; steps not computed yet are covered. */
 export const lines = {
   figure(model, opts = {}) {
     const { layer = 0, unit = 0 } = opts;
     const units = unitWindow(unit, model.H);
     const xs = domains(model.dirs.length, 0.08);
     const all = model.dirs.flatMap((d) => model.layers[layer][d].h.flat());
-    const lo = Math.min(0, ...all);
-    const hi = Math.max(0, ...all);
+    const lo = all.reduce((a, v) => Math.min(a, v), 0);
+    const hi = all.reduce((a, v) => Math.max(a, v), 0);
     const pad = (hi - lo) * 0.08 || 0.1;
     const layout = baseLayout(opts, HEIGHTS.lines, { l: 50, r: 20, t: 30, b: 40 });
     layout.showlegend = units.length > 1 && !opts.compact;
     layout.legend = { orientation: 'h', y: -0.22, x: 0 };
-    const { x, y } = lineSlices(model, layer, unit, 0);
     const data = model.dirs.flatMap((direction, k) => {
       const ref = axisName(k);
       layout[`xaxis${ref}`] = { domain: xs[k], anchor: `y${ref}`, range: [-0.5, model.T - 0.5], dtick: model.T <= 30 ? 1 : undefined, title: axisTitle(opts, 't'), zeroline: false };
       layout[`yaxis${ref}`] = { domain: [0, 0.9], anchor: `x${ref}`, range: [lo - pad, hi + pad], title: k === 0 ? axisTitle(opts, 'h') : undefined };
       return units.map((u, j) => ({
-        type: 'scatter', mode: 'lines+markers', xaxis: `x${ref}`, yaxis: `y${ref}`,
-        x: x[k * units.length + j], y: y[k * units.length + j],
+        type: 'scatter', mode: model.T <= LINE_MARKERS_UP_TO ? 'lines+markers' : 'lines', xaxis: `x${ref}`, yaxis: `y${ref}`,
+        x: range(0, model.T), y: model.layers[layer][direction].h.map((h) => h[u]),
         meta: { layer, direction, unit: u },
         name: `unit ${u}`, legendgroup: `unit ${u}`, showlegend: k === 0,
         line: { color: UNIT_COLORS[u % UNIT_COLORS.length], dash: UNIT_DASHES[Math.floor(u / UNIT_COLORS.length) % UNIT_DASHES.length], width: u === unit ? 3.5 : 1.5 },
@@ -360,12 +339,11 @@ export const lines = {
       }));
     });
     layout.annotations = model.dirs.map((d, k) => title(panelName(opts, layer, d, 'h per unit'), (xs[k][0] + xs[k][1]) / 2, 0.92));
-    layout.shapes = lines.frame(model, 0, { layer, unit }).layout.shapes;
+    layout.shapes = lines.frame(model, 0).layout.shapes;
     return { data, layout };
   },
-  frame(model, step, { layer = 0, unit = 0 } = {}) {
-    const { x, y } = lineSlices(model, layer, unit, step);
-    const shapes = model.dirs.flatMap((d, k) => timeOverlays(axisName(k), model, d, step, false));
-    return { data: { x, y }, layout: { shapes }, traces: x.map((_, k) => k) };
+  frame(model, step) {
+    const shapes = model.dirs.flatMap((d, k) => timeOverlays(axisName(k), model, d, step, OVERLAY.hidden));
+    return { data: {}, layout: { shapes }, traces: [] };
   },
 };

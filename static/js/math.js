@@ -57,50 +57,59 @@ function partValue(part, unit) {
   return part.gate[unit] * part.parts.reduce((sum, p) => sum + partValue(p, unit), 0);
 }
 
-function block(name, activation, parts, H) {
-  const pre = range(H).map((u) => parts.reduce((sum, p) => sum + partValue(p, u), 0));
-  return { name, activation, parts, pre, value: pre.map(ACTIVATIONS[activation]) };
+/** Per-unit values at `units` only (the other entries stay empty): the math panel needs one unit of H. */
+function perUnit(H, units, f) {
+  const out = new Array(H);
+  for (const u of units) out[u] = f(u);
+  return out;
+}
+
+function block(name, activation, parts, H, units) {
+  const pre = perUnit(H, units, (u) => parts.reduce((sum, p) => sum + partValue(p, u), 0));
+  return { name, activation, parts, pre, value: perUnit(H, units, (u) => ACTIVATIONS[activation](pre[u])) };
 }
 
 /**
- * One cell step for all H units, keeping every term: {blocks: [{name, activation, parts, pre, value}], h, c}.
- * `weights` is {kernel, recurrent_kernel, bias}; bias is [G*H], or [2][3H] for GRU reset_after.
+ * One cell step, keeping every term: {blocks: [{name, activation, parts, pre, value}], h, c}, each
+ * [H] with entries at `units` (default all). `weights` is {kernel, recurrent_kernel, bias}; bias is
+ * [G*H], or [2][3H] for GRU reset_after.
  */
-export function cellStep(cell, { x, h, c, weights, forgetBias = 0, resetAfter = true }) {
+export function cellStep(cell, { x, h, c, weights, forgetBias = 0, resetAfter = true }, units = range(h.length)) {
   const H = h.length;
   const { kernel: W, recurrent_kernel: U } = weights;
   const split = Array.isArray(weights.bias[0]);
   const [b, bRec] = split ? weights.bias : [weights.bias, null];
   if (cell === 'rnn') {
-    const hNew = block('h', 'tanh', [dot('x·W', x, W, 0), dot('h_prev·U', h, U, 0), bias('b', b, 0)], H);
+    const hNew = block('h', 'tanh', [dot('x·W', x, W, 0), dot('h_prev·U', h, U, 0), bias('b', b, 0)], H, units);
     return { blocks: [hNew], h: hNew.value, c: null };
   }
   if (cell === 'lstm') {
     const blocks = GATES.lstm.map((g, k) => {
       const parts = [dot(`x·W_${g}`, x, W, k * H), dot(`h_prev·U_${g}`, h, U, k * H), bias(`b_${g}`, b, k * H)];
       if (g === 'f') parts.push(constant('forget_bias', forgetBias));
-      return block(g, g === 'g' ? 'tanh' : 'σ', parts, H);
+      return block(g, g === 'g' ? 'tanh' : 'σ', parts, H, units);
     });
     const [i, f, g, o] = blocks.map((bl) => bl.value);
-    const cNew = range(H).map((u) => f[u] * c[u] + i[u] * g[u]);
-    return { blocks, h: range(H).map((u) => o[u] * Math.tanh(cNew[u])), c: cNew };
+    const cNew = perUnit(H, units, (u) => f[u] * c[u] + i[u] * g[u]);
+    return { blocks, h: perUnit(H, units, (u) => o[u] * Math.tanh(cNew[u])), c: cNew };
   }
   const gateParts = (g, k) =>
     resetAfter
       ? [dot(`x·W_${g}`, x, W, k * H), bias(`b_${g}`, b, k * H), dot(`h_prev·U_${g}`, h, U, k * H), bias(`b'_${g}`, bRec, k * H)]
       : [dot(`x·W_${g}`, x, W, k * H), dot(`h_prev·U_${g}`, h, U, k * H), bias(`b_${g}`, b, k * H)];
-  const z = block('z', 'σ', gateParts('z', 0), H);
-  const r = block('r', 'σ', gateParts('r', 1), H);
+  const z = block('z', 'σ', gateParts('z', 0), H, units);
+  // Without reset_after, n reads r⊙h_prev over every unit.
+  const r = block('r', 'σ', gateParts('r', 1), H, resetAfter ? units : range(H));
   const candidate = resetAfter
     ? [dot('x·W_n', x, W, 2 * H), bias('b_n', b, 2 * H),
       { kind: 'gated', label: "r ⊙ (h_prev·U_n + b'_n)", gate: r.value, parts: [dot('h_prev·U_n', h, U, 2 * H), bias("b'_n", bRec, 2 * H)] }]
     : [dot('x·W_n', x, W, 2 * H), dot('(r ⊙ h_prev)·U_n', r.value.map((rv, u) => rv * h[u]), U, 2 * H), bias('b_n', b, 2 * H)];
-  const n = block('n', 'tanh', candidate, H);
-  return { blocks: [z, r, n], h: range(H).map((u) => z.value[u] * h[u] + (1 - z.value[u]) * n.value[u]), c: null };
+  const n = block('n', 'tanh', candidate, H, units);
+  return { blocks: [z, r, n], h: perUnit(H, units, (u) => z.value[u] * h[u] + (1 - z.value[u]) * n.value[u]), c: null };
 }
 
-/** The step of layer/direction at position t of example b, recomputed in JS from the result's own numbers. */
-export function recompute(result, { layer, direction, b, t }) {
+/** The step of layer/direction at position t of example b (at `units`, default all), recomputed in JS from the result's own numbers. */
+export function recompute(result, { layer, direction, b, t }, units = undefined) {
   const { config } = result;
   const prev = previousState(result, layer, direction, b, t);
   const x = layerInput(result, layer, b, t);
@@ -109,7 +118,7 @@ export function recompute(result, { layer, direction, b, t }) {
     weights: result.weights.layers[layer][direction],
     forgetBias: config.forget_bias ?? 0,
     resetAfter: config.reset_after ?? true,
-  });
+  }, units);
   return { x, prev, ...step };
 }
 
@@ -178,7 +187,7 @@ export function explain(result, sel) {
       + `and the state is carried: h[${unit}] = ${fmt(carried)}.`;
     return { padding: true, lines: [...lines, { kind: 'note', text }], checks: [] };
   }
-  const step = recompute(result, { layer, direction, b, t });
+  const step = recompute(result, { layer, direction, b, t }, [unit]);
   lines.push({ kind: 'given', text: `x_t = ${fmtVector(step.x)}` });
   lines.push({ kind: 'given', text: `h_prev = ${fmtVector(step.prev.h)}   (from ${prevName})` });
   if (step.prev.c) lines.push({ kind: 'given', text: `c_prev = ${fmtVector(step.prev.c)}` });

@@ -13,6 +13,8 @@ export function createChart(el, spec) {
   let clickHandler = null;
   const fit = Boolean(el.closest('.fit'));
   const part = el.closest('[data-part]');
+  // Plotly's `responsive` follows the window only; a container can change size on its own.
+  new ResizeObserver(() => el.data && Plotly.Plots.resize(el)).observe(el);
 
   async function render() {
     const figure = spec.figure(model, opts);
@@ -45,8 +47,8 @@ export function createChart(el, spec) {
         await render();
       }
       const update = spec.frame(model, step, opts);
-      if (update.traces.length) await Plotly.update(el, update.data, update.layout, update.traces);
-      else await Plotly.relayout(el, update.layout);
+      if (update.traces.length) await Plotly.restyle(el, update.data, update.traces);
+      if (Object.keys(update.layout).length) await Plotly.relayout(el, update.layout);
     },
     /** Save the chart as a PNG file. */
     png(filename) {
@@ -55,10 +57,6 @@ export function createChart(el, spec) {
     /** Call handler(trace meta, point) when a data point is clicked. */
     onClick(handler) {
       clickHandler = handler;
-    },
-    /** Fit the chart to its container again (after a layout change). */
-    resize() {
-      if (el.data) Plotly.Plots.resize(el);
     },
   };
 }

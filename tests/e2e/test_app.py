@@ -42,8 +42,8 @@ def test_play_fills_both_directions_in_and_greys_padding(page: Page, app_url: st
     assert during["cursors"] != before["cursors"]
     assert during["cursorPaths"] != before["cursorPaths"]
     assert during["boxFills"] != before["boxFills"]
-    assert len(during["texts"]) > len(before["texts"])
-    assert sum(during["linePoints"]) > sum(before["linePoints"])
+    assert len(during["outputs"]) > len(before["outputs"])
+    assert sum(during["lineMasks"]) < sum(before["lineMasks"])  # lines drawn further
     expect(page.get_by_role("button", name="Play", exact=True)).to_be_visible(timeout=5000)
     end = drawn(page)
     assert end["slider"] == 4

@@ -30,7 +30,7 @@ def test_copied_embed_code_plays_inside_an_iframe_on_another_origin(
     expect(frame.get_by_role("button", name="Play", exact=True)).to_be_visible(timeout=5000)
     after = drawn(frame)
     assert (before["slider"], after["slider"]) == (0, 4)
-    assert after["current"] != before["current"] and after["texts"] != before["texts"]
+    assert after["current"] != before["current"] and after["outputs"] != before["outputs"]
     fits = frame.locator("html").evaluate("(html) => [html.scrollWidth, html.scrollHeight]")
     assert fits[0] <= 800 and fits[1] <= 450, fits
     page.locator("iframe").screenshot(path=ARTIFACTS / "embed-in-iframe.png")

@@ -5,7 +5,7 @@ import time
 from playwright.sync_api import FrameLocator, Page
 
 # Reads the charts inside #viewer; `current` are the x of the highlighted network boxes,
-# `texts` the labels the network's SVG shows (inputs, direction marks, outputs computed so far).
+# `outputs` the outputs the network's SVG shows so far.
 DRAWN_JS = """(root) => {
   const empty = { data: [], layout: { shapes: [] } };
   const chart = (name) => {
@@ -20,7 +20,7 @@ DRAWN_JS = """(root) => {
     label: root.querySelector('[data-role=step-label]').textContent,
     current: rects.filter((s) => s.fillcolor === '#fdb863').map((s) => s.x0 + 0.32),
     padding: rects.filter((s) => s.fillcolor === '#d9d9d9').map((s) => s.x0 + 0.32),
-    texts: [...net.querySelectorAll('.textpoint')].map((n) => n.textContent.trim()).filter(Boolean),
+    outputs: [...net.querySelectorAll('.shapelayer text')].map((n) => n.textContent).filter(Boolean),
     boxFills: [...net.querySelectorAll('.shapelayer path')].map((p) => p.style.fill),
     cursors: heat.layout.shapes.filter((s) => !s.fillcolor).map((s) => s.x0 + 0.5),
     cursorPaths: [...heat.querySelectorAll('.shapelayer path')].map((p) => p.getAttribute('d')),
@@ -28,7 +28,7 @@ DRAWN_JS = """(root) => {
       name: t.hovertemplate.split('<br>')[0], q: t.coloraxis, z: t.z,
     })),
     gates: gates.data ? gates.data.map((t) => t.z) : null,
-    linePoints: lines.data.map((t) => t.x.length),
+    lineMasks: lines.layout.shapes.filter((s) => s.fillcolor === '#ffffff').map((s) => s.x1 - s.x0),
     math: root.querySelector('[data-role=math]').innerText,
   };
 }"""

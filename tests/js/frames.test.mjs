@@ -55,17 +55,16 @@ test('the heatmap cursor follows each direction and padding steps are greyed', (
 
 test('the network highlights the current box of each direction and greys padding', () => {
   const model = viewModel(runs.lstm_bidir_2layers, 1); // T = 4, length 2
-  const boxes = (step) => network.frame(model, step, { size: 12 }).layout.shapes.filter((s) => s.type === 'rect');
+  const boxes = (step) => network.frame(model, step, { size: 12 }).layout.shapes.filter((s) => !s.label);
   const at = (step, status) => boxes(step).filter((s) => s.fillcolor === status).map((s) => [s.x0 + 0.32, s.y1 > Math.round(s.y0) + 0.1 && s.y0 >= Math.round(s.y0) - 0.01 ? 'fw' : 'bw']);
   assert.equal(boxes(0).length, 2 * 2 * 4);
   assert.deepEqual(at(0, '#fdb863'), [[0, 'fw'], [1, 'bw'], [0, 'fw'], [1, 'bw']]);
   assert.deepEqual(at(1, '#fdb863'), [[1, 'fw'], [0, 'bw'], [1, 'fw'], [0, 'bw']]);
   assert.equal(boxes(0).filter((s) => s.fillcolor === '#d9d9d9').length, 2 * 2 * 2);
-  const outputs = (step) => network.frame(model, step, { size: 12 }).data.text[0];
-  const shown = (texts) => texts.map((s) => s.trim() !== '');
-  assert.deepEqual(shown(outputs(0)), [false, false, false, false]);
-  assert.deepEqual(shown(outputs(1)), [true, true, false, false]);
-  assert.deepEqual(shown(outputs(2)), [true, true, true, false]);
+  const outputs = (step) => network.frame(model, step, { size: 12 }).layout.shapes.filter((s) => s.label).map((s) => s.label.text);
+  assert.deepEqual(outputs(0), ['', '', '', '']);
+  assert.deepEqual(outputs(1).map(Boolean), [true, true, false, false]);
+  assert.deepEqual(outputs(2).map(Boolean), [true, true, true, false]);
   assert.deepEqual(outputs(3).slice(2), ['[0, 0, …]', '[0, 0, …]']);
 });
 
@@ -74,10 +73,10 @@ test('the network draws one arrow per recurrence, per layer link and per input a
   const fig = network.figure(model, { size: 12 });
   const T = 4;
   const expected = T * (model.L + 1) + model.L * model.dirs.length * (T - 1);
-  assert.equal(fig.layout.shapes.filter((s) => s.type === 'line').length, expected);
-  assert.equal(fig.data[0].x.length, expected);
+  assert.equal(fig.data[0].x.filter((x) => x === null).length, expected);
+  assert.equal(fig.data[1].x.length, expected);
   const inputs = runs.lstm_bidir_2layers.inputs[0];
-  assert.deepEqual(fig.data[3].text, inputs.map((x) => `[${x.map((v) => String(Number(v.toFixed(2)))).join(", ")}]`));
+  assert.deepEqual(fig.data[4].text, inputs.map((x) => `[${x.map((v) => String(Number(v.toFixed(2)))).join(", ")}]`));
 });
 
 test('long runs page the network through windows that contain the step', () => {
@@ -96,11 +95,21 @@ test('gates show the activations at the position each direction reads', () => {
   assert.equal(gates.figure(viewModel(runs.rnn_text, 0)), null);
 });
 
-test('unit lines are drawn up to the current step only', () => {
-  const run = runs.gru_reset_before;
-  const model = viewModel(run, 1);
-  const { data } = lines.frame(model, 1, { layer: 1, unit: 0 });
-  assert.deepEqual(data.x, [[0, 1], [0, 1], [0, 1]]);
-  assert.deepEqual(data.y[2], [0, 1].map((t) => run.layers[1].forward.states.h[1][t][2]));
+test('unit lines are hidden past the steps computed so far', () => {
+  const run = runs.gru_reset_after;
+  const model = viewModel(run, 0); // T = 3, length 3, bidirectional
+  const fig = lines.figure(model, { layer: 0, unit: 1 });
+  assert.equal(fig.data.length, 2 * 3);
+  assert.deepEqual(fig.data[5].y, run.layers[0].backward.states.h[0].map((h) => h[2]));
+  const hidden = (step) => lines.frame(model, step).layout.shapes.filter((s) => s.fillcolor === '#ffffff' && s.x1 > s.x0).map((s) => [s.xref, s.x0, s.x1]);
+  assert.deepEqual(hidden(0), [['x', 0.5, 2.5], ['x2', -0.5, 1.5]]);
+  assert.deepEqual(hidden(1), [['x', 1.5, 2.5], ['x2', -0.5, 0.5]]);
+  assert.deepEqual(hidden(2), []);
   assert.deepEqual(unitWindow(20, 40), Array.from({ length: 16 }, (_, k) => 16 + k));
+});
+
+test('every step draws the same number of overlay shapes, so Plotly redraws only the shapes', () => {
+  const model = viewModel(runs.lstm_bidir_2layers, 1);
+  const counts = [0, 1, 2, 3].map((step) => [heatmaps, lines, network].map((chart) => chart.frame(model, step, { size: 12 }).layout.shapes.length));
+  assert.ok(counts.every((c) => JSON.stringify(c) === JSON.stringify(counts[0])), JSON.stringify(counts));
 });
