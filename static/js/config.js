@@ -62,7 +62,10 @@ export const LINE_UNITS = 16;
 /** Unit lines mark each step with a dot up to this many steps (thousands of SVG dots slow playback). */
 export const LINE_MARKERS_UP_TO = 60;
 
-/** Up to this many units the gate chart prints each value in its cell. */
+/** Up to this many steps every step gets its own tick on the time axes. */
+export const LABELLED_STEPS = 30;
+
+/** Up to this many units the gate chart prints each value in its cell (and every unit gets a tick). */
 export const LABELLED_UNITS = 16;
 
 /** Plotly heights in pixels: network per row, heatmaps per layer (and the gap between layers), gates, lines. */

@@ -1,7 +1,11 @@
 // Pure: a run result -> Plotly figures ({data, layout}) and per-step updates ({data, layout, traces}).
-// Every chart exports figure(model, opts) once per run and frame(model, step, opts) per step; the
-// per-step update only touches shapes, text and small arrays, so playback never rebuilds a chart.
-import { CELL_SCALE, FONT, HEIGHTS, LABELLED_UNITS, LINE_MARKERS_UP_TO, LINE_UNITS, NET_COLORS, OVERLAY, STATE_SCALE, UNIT_COLORS, UNIT_DASHES } from './config.js';
+// Every chart exports figure(model, opts) once per run and frame(model, step, opts) per step. A step
+// replaces only a same-length `shapes` array (Plotly then redraws the shapes and nothing else) and
+// the gates' small z arrays, so playback never rebuilds a chart.
+import {
+  CELL_SCALE, FONT, HEIGHTS, LABELLED_STEPS, LABELLED_UNITS, LINE_MARKERS_UP_TO, LINE_UNITS, NET_COLORS, OVERLAY, STATE_SCALE,
+  UNIT_COLORS, UNIT_DASHES,
+} from './config.js';
 import { GATES, positionAt } from './math.js';
 
 const range = (a, b) => Array.from({ length: Math.max(0, b - a) }, (_, k) => a + k);
@@ -57,13 +61,16 @@ export function windowStart(step, T, size) {
   return Math.min(Math.floor(step / size) * size, Math.max(0, T - size));
 }
 
-/** The layout every chart shares: presenter mode scales it up; `compact` (small frames) halves margins and text. */
-function baseLayout({ fontScale = 1, compact = false }, height, margin) {
-  const scale = compact ? 0.5 : fontScale;
+/** The text size of the charts: presenter mode scales it up, compact charts (small frames) down. */
+const fontSize = ({ fontScale = 1, compact = false }) => Math.round(FONT.size * fontScale * (compact ? FONT.compactScale : 1));
+
+/** The layout every chart shares: presenter mode scales it up; `compact` halves the margins. */
+function baseLayout(opts, height, margin) {
+  const scale = opts.compact ? 0.5 : opts.fontScale ?? 1;
   return {
-    height: Math.round(height * fontScale),
+    height: Math.round(height * (opts.fontScale ?? 1)),
     margin: Object.fromEntries(Object.entries(margin).map(([side, px]) => [side, Math.round(px * scale)])),
-    font: { family: FONT.family, size: Math.round(FONT.size * fontScale * (compact ? FONT.compactScale : 1)) },
+    font: { family: FONT.family, size: fontSize(opts) },
     paper_bgcolor: '#ffffff',
     plot_bgcolor: '#ffffff',
     showlegend: false,
@@ -78,12 +85,22 @@ function domains(n, gap) {
 }
 
 const axisName = (k) => (k === 0 ? '' : String(k + 1));
+const unitTick = (model) => (model.H <= LABELLED_UNITS ? 1 : undefined);
+const timeTick = (model) => (model.T <= LABELLED_STEPS ? 1 : undefined);
 const axisTitle = ({ compact }, text) => (compact ? undefined : { text, standoff: 2 });
 const ARROWS = { forward: '→', backward: '←' };
 /** A panel's name: "layer 1 · forward · h", or "L1 → h" when compact. */
-const panelName = ({ compact }, layer, direction, what) => (compact ? `L${layer + 1} ${ARROWS[direction]} ${what}` : `layer ${layer + 1} · ${direction} · ${what}`);
-const band = (ref, x0, x1, style) => ({ type: 'rect', xref: `x${ref}`, yref: `y${ref} domain`, x0, x1, y0: 0, y1: 1, layer: 'above', ...style });
-const title = (text, x, y) => ({ text, x, y, xref: 'paper', yref: 'paper', xanchor: 'center', yanchor: 'bottom', showarrow: false });
+const panelName = ({ compact }, layer, direction, what) => (compact
+  ? `L${layer + 1} ${ARROWS[direction]} ${what}`
+  : `layer ${layer + 1} · ${direction} · ${what}`);
+const band = (ref, x0, x1, style) => ({
+  type: 'rect', xref: `x${ref}`, yref: `y${ref} domain`, x0, x1, y0: 0, y1: 1, layer: 'above', ...style,
+});
+const title = (text, x, y) => ({
+  text, x, y, xref: 'paper', yref: 'paper', xanchor: 'center', yanchor: 'bottom', showarrow: false,
+});
+/** Titles centred over side-by-side panels. */
+const titles = (texts, xs) => texts.map((text, k) => title(text, (xs[k][0] + xs[k][1]) / 2, 0.92));
 
 /**
  * Over one time panel (x = position): steps not computed yet covered with `fade` (before and after
@@ -164,14 +181,16 @@ const BOX_STYLE = {
  */
 function netShapes(model, cols, step, opts) {
   const boxes = netRows(model).flatMap((row) => cols.map((t) => {
-    const [fill, line, width, dash] = BOX_STYLE[boxStatus(model, row, t, step)];
-    return { type: 'rect', x0: t - BOX.w, x1: t + BOX.w, y0: row.y0, y1: row.y1, layer: 'below', fillcolor: fill, line: { color: line, width, dash } };
+    const [fillcolor, color, width, dash] = BOX_STYLE[boxStatus(model, row, t, step)];
+    const { y0, y1 } = row;
+    return { type: 'rect', x0: t - BOX.w, x1: t + BOX.w, y0, y1, layer: 'below', fillcolor, line: { color, width, dash } };
   }));
-  const done = (t) => (t >= model.length ? t <= step : model.dirs.every((d) => isComputed(d, t, step, model.length)));
-  const size = Math.round(FONT.size * (opts.fontScale ?? 1) * (opts.compact ? FONT.compactScale : 1));
+  const { length } = model;
+  const done = (t) => (t >= length ? t <= step : model.dirs.every((d) => isComputed(d, t, step, length)));
+  const font = { size: fontSize(opts), color: NET_COLORS.text };
   const outputs = cols.map((t) => ({
     type: 'rect', x0: t - 0.5, x1: t + 0.5, y0: model.L + 0.8, y1: model.L + 1.2, layer: 'below', line: { width: 0 },
-    label: { text: done(t) ? shortVector(model.outputs[t], opts.compact ? 1 : 2) : '', font: { size, color: NET_COLORS.text } },
+    label: { text: done(t) ? shortVector(model.outputs[t], opts.compact ? 1 : 2) : '', font },
   }));
   return [...boxes, ...outputs];
 }
@@ -186,25 +205,38 @@ export const network = {
     const cols = range(start, Math.min(model.T, start + size));
     const { shafts, heads } = arrows(model, cols);
     const rows = netRows(model);
-    const hover = rows.flatMap((row) => cols.map((t) => {
-      const h = model.layers[row.layer][row.direction].h[t];
-      const state = t >= model.length ? `padding: output 0, state carried ${shortVector(h, 8)}` : `h = ${shortVector(h, 8)}`;
+    // One point per box half, centred in it: the direction marks and the (invisible) hover targets.
+    const cells = rows.flatMap((row) => cols.map((t) => ({ row, t, y: (row.y0 + row.y1) / 2 })));
+    const hover = cells.map(({ row, t }) => {
+      const h = shortVector(model.layers[row.layer][row.direction].h[t], 8);
+      const state = t >= model.length ? `padding: output 0, state carried ${h}` : `h = ${h}`;
       return `layer ${row.layer + 1} ${row.direction}, t = ${t}<br>${state}`;
-    }));
-    const center = (row) => (row.y0 + row.y1) / 2;
+    });
+    const at = { x: cells.map((c) => c.t), y: cells.map((c) => c.y), hoverinfo: 'skip' };
     const data = [
       { type: 'scatter', mode: 'lines', ...shafts, hoverinfo: 'skip', line: { color: NET_COLORS.arrow, width: 1.4 } },
-      { type: 'scatter', mode: 'markers', ...heads, hoverinfo: 'skip', marker: { symbol: 'triangle-up', size: 8, angle: heads.angle, color: NET_COLORS.arrow } },
-      { type: 'scatter', mode: 'text', x: rows.flatMap(() => cols), y: rows.flatMap((row) => cols.map(() => center(row))), text: rows.flatMap((row) => cols.map(() => (row.direction === 'forward' ? '→' : '←'))), hoverinfo: 'skip', textfont: { color: NET_COLORS.muted } },
-      { type: 'scatter', mode: 'markers', x: rows.flatMap(() => cols), y: rows.flatMap((row) => cols.map(() => center(row))), marker: { size: 24, opacity: 0 }, hovertemplate: '%{text}<extra></extra>', text: hover },
-      { type: 'scatter', mode: 'text', x: cols, y: cols.map(() => 0), text: cols.map((t) => model.labels[t]), hoverinfo: 'skip', textfont: { color: NET_COLORS.text } },
+      {
+        type: 'scatter', mode: 'markers', ...heads, hoverinfo: 'skip',
+        marker: { symbol: 'triangle-up', size: 8, angle: heads.angle, color: NET_COLORS.arrow },
+      },
+      { type: 'scatter', mode: 'text', ...at, text: cells.map((c) => ARROWS[c.row.direction]), textfont: { color: NET_COLORS.muted } },
+      { type: 'scatter', mode: 'markers', ...at, marker: { size: 24, opacity: 0 }, text: hover, hoverinfo: 'text' },
+      {
+        type: 'scatter', mode: 'text', x: cols, y: cols.map(() => 0), text: cols.map((t) => model.labels[t]),
+        hoverinfo: 'skip', textfont: { color: NET_COLORS.text },
+      },
     ];
     const marks = model.dirs.length === 2 ? ' →/←' : '';
     const layerLabel = (l) => `${opts.compact ? 'L' : 'layer '}${l + 1}${marks}`;
+    const fixed = { showgrid: false, zeroline: false, fixedrange: true };
+    const height = Math.max(HEIGHTS.networkMin, HEIGHTS.networkRow * (model.L + 2) + 64);
     const layout = {
-      ...baseLayout(opts, Math.max(HEIGHTS.networkMin, HEIGHTS.networkRow * (model.L + 2) + 64), { l: 90, r: 10, t: 10, b: 36 }),
-      xaxis: { range: [start - 0.6, start + cols.length - 0.4], tickvals: cols, ticktext: cols.map((t) => `t=${t}`), showgrid: false, zeroline: false, fixedrange: true },
-      yaxis: { range: [-0.5, model.L + 1.5], tickvals: range(0, model.L + 2), ticktext: ['input', ...range(0, model.L).map(layerLabel), 'output'], showgrid: false, zeroline: false, fixedrange: true },
+      ...baseLayout(opts, height, { l: 90, r: 10, t: 10, b: 36 }),
+      xaxis: { ...fixed, range: [start - 0.6, start + cols.length - 0.4], tickvals: cols, ticktext: cols.map((t) => `t=${t}`) },
+      yaxis: {
+        ...fixed, range: [-0.5, model.L + 1.5], tickvals: range(0, model.L + 2),
+        ticktext: ['input', ...range(0, model.L).map(layerLabel), 'output'],
+      },
       shapes: netShapes(model, cols, 0, opts),
     };
     return { data, layout };
@@ -223,8 +255,8 @@ function heatPanels(model) {
   const cols = model.dirs.flatMap((direction) => quantities.map((q) => ({ direction, q })));
   const xs = domains(cols.length, 0.06);
   const ys = domains(model.L, HEIGHTS.heatmapGap / (HEIGHTS.heatmapRow * model.L));
-  return model.layers.flatMap((_, layer) => cols.map((col, k) => ({ ...col, layer, x: xs[k], y: ys[layer] })))
-    .map((p, k) => ({ ...p, ref: axisName(k) }));
+  const panels = model.layers.flatMap((_, layer) => cols.map((col, k) => ({ ...col, layer, x: xs[k], y: ys[layer] })));
+  return panels.map((p, k) => ({ ...p, ref: axisName(k) }));
 }
 
 /** Per layer and direction: h (and c for LSTM) over time x units, with the step cursor. */
@@ -233,9 +265,17 @@ export const heatmaps = {
     const panels = heatPanels(model);
     const layout = baseLayout(opts, HEIGHTS.heatmapRow * model.L + 70, { l: 50, r: 80, t: 30, b: 40 });
     layout.annotations = [];
+    const plain = { showgrid: false, zeroline: false };
     const data = panels.map((p) => {
-      layout[`xaxis${p.ref}`] = { domain: p.x, anchor: `y${p.ref}`, title: p.layer === 0 ? axisTitle(opts, 't') : undefined, showticklabels: p.layer === 0, dtick: model.T <= 30 ? 1 : undefined, range: [-0.5, model.T - 0.5], showgrid: false, zeroline: false };
-      layout[`yaxis${p.ref}`] = { domain: p.y, anchor: `x${p.ref}`, title: axisTitle(opts, 'unit'), dtick: model.H <= LABELLED_UNITS ? 1 : undefined, range: [model.H - 0.5, -0.5], showgrid: false, zeroline: false };
+      const bottom = p.layer === 0;
+      layout[`xaxis${p.ref}`] = {
+        ...plain, domain: p.x, anchor: `y${p.ref}`, range: [-0.5, model.T - 0.5], dtick: timeTick(model),
+        title: bottom ? axisTitle(opts, 't') : undefined, showticklabels: bottom,
+      };
+      layout[`yaxis${p.ref}`] = {
+        ...plain, domain: p.y, anchor: `x${p.ref}`, range: [model.H - 0.5, -0.5], dtick: unitTick(model),
+        title: axisTitle(opts, 'unit'),
+      };
       layout.annotations.push(title(panelName(opts, p.layer, p.direction, p.q), (p.x[0] + p.x[1]) / 2, p.y[1] + 0.01));
       return {
         type: 'heatmap',
@@ -247,7 +287,10 @@ export const heatmaps = {
         hovertemplate: `layer ${p.layer + 1} ${p.direction}<br>t = %{x}, unit %{y}<br>${p.q} = %{z:.4f}<extra></extra>`,
       };
     });
-    const bar = (text, y) => ({ title: { text }, len: model.cell === 'lstm' ? 0.45 : 0.9, y, yanchor: 'middle', thickness: opts.compact ? 8 : 14, nticks: opts.compact ? 3 : 6 });
+    const bar = (text, y) => ({
+      title: { text }, len: model.cell === 'lstm' ? 0.45 : 0.9, y, yanchor: 'middle',
+      thickness: opts.compact ? 8 : 14, nticks: opts.compact ? 3 : 6,
+    });
     layout.coloraxis = { colorscale: STATE_SCALE, cmid: 0, colorbar: bar('h', model.cell === 'lstm' ? 0.77 : 0.5) };
     if (model.cell === 'lstm') layout.coloraxis2 = { colorscale: CELL_SCALE, cmid: 0, colorbar: bar('c', 0.23) };
     layout.shapes = heatmaps.frame(model, 0).layout.shapes;
@@ -263,7 +306,7 @@ export const heatmaps = {
 
 function gateZ(model, layer, direction, step) {
   const pos = positionAt(direction, step, model.length);
-  return model.gateNames.map((g) => model.layers[layer][direction].gates[g][Math.min(pos, model.T - 1)]);
+  return model.gateNames.map((g) => model.layers[layer][direction].gates[g][pos]);
 }
 
 /** The gates (i, f, g, o or z, r, n) of one layer at the position each direction reads now (0 at padding). */
@@ -275,8 +318,9 @@ export const gates = {
     const layout = baseLayout(opts, HEIGHTS.gates, { l: 40, r: 70, t: 30, b: 40 });
     const data = model.dirs.map((direction, k) => {
       const ref = axisName(k);
-      layout[`xaxis${ref}`] = { domain: xs[k], anchor: `y${ref}`, title: axisTitle(opts, 'unit'), dtick: model.H <= LABELLED_UNITS ? 1 : undefined, showgrid: false, zeroline: false };
-      layout[`yaxis${ref}`] = { domain: [0, 0.9], anchor: `x${ref}`, autorange: 'reversed', showgrid: false, zeroline: false };
+      const plain = { showgrid: false, zeroline: false };
+      layout[`xaxis${ref}`] = { ...plain, domain: xs[k], anchor: `y${ref}`, title: axisTitle(opts, 'unit'), dtick: unitTick(model) };
+      layout[`yaxis${ref}`] = { ...plain, domain: [0, 0.9], anchor: `x${ref}`, autorange: 'reversed' };
       return {
         type: 'heatmap',
         z: gateZ(model, layer, direction, 0),
@@ -291,7 +335,7 @@ export const gates = {
         hovertemplate: `${direction}: %{y}[%{x}] = %{z:.4f}<extra></extra>`,
       };
     });
-    layout.annotations = model.dirs.map((d, k) => title(panelName(opts, layer, d, 'gates'), (xs[k][0] + xs[k][1]) / 2, 0.92));
+    layout.annotations = titles(model.dirs.map((d) => panelName(opts, layer, d, 'gates')), xs);
     return { data, layout };
   },
   frame(model, step, opts = {}) {
@@ -303,7 +347,7 @@ export const gates = {
   },
 };
 
-// ---- each unit's value over time, drawn up to the current step -----------------------------------
+// ---- each unit's value over time, shown up to the current step ----------------------------------
 
 /** The window of at most LINE_UNITS units that holds `unit`. */
 export function unitWindow(unit, H) {
@@ -326,19 +370,28 @@ export const lines = {
     layout.legend = { orientation: 'h', y: -0.22, x: 0 };
     const data = model.dirs.flatMap((direction, k) => {
       const ref = axisName(k);
-      layout[`xaxis${ref}`] = { domain: xs[k], anchor: `y${ref}`, range: [-0.5, model.T - 0.5], dtick: model.T <= 30 ? 1 : undefined, title: axisTitle(opts, 't'), zeroline: false };
-      layout[`yaxis${ref}`] = { domain: [0, 0.9], anchor: `x${ref}`, range: [lo - pad, hi + pad], title: k === 0 ? axisTitle(opts, 'h') : undefined };
-      return units.map((u, j) => ({
+      layout[`xaxis${ref}`] = {
+        domain: xs[k], anchor: `y${ref}`, range: [-0.5, model.T - 0.5], dtick: timeTick(model),
+        title: axisTitle(opts, 't'), zeroline: false,
+      };
+      layout[`yaxis${ref}`] = {
+        domain: [0, 0.9], anchor: `x${ref}`, range: [lo - pad, hi + pad], title: k === 0 ? axisTitle(opts, 'h') : undefined,
+      };
+      return units.map((u) => ({
         type: 'scatter', mode: model.T <= LINE_MARKERS_UP_TO ? 'lines+markers' : 'lines', xaxis: `x${ref}`, yaxis: `y${ref}`,
         x: range(0, model.T), y: model.layers[layer][direction].h.map((h) => h[u]),
         meta: { layer, direction, unit: u },
         name: `unit ${u}`, legendgroup: `unit ${u}`, showlegend: k === 0,
-        line: { color: UNIT_COLORS[u % UNIT_COLORS.length], dash: UNIT_DASHES[Math.floor(u / UNIT_COLORS.length) % UNIT_DASHES.length], width: u === unit ? 3.5 : 1.5 },
+        line: {
+          color: UNIT_COLORS[u % UNIT_COLORS.length],
+          dash: UNIT_DASHES[Math.floor(u / UNIT_COLORS.length) % UNIT_DASHES.length],
+          width: u === unit ? 3.5 : 1.5,
+        },
         marker: { size: u === unit ? 7 : 4 },
         hovertemplate: `${direction} unit ${u}<br>t = %{x}: h = %{y:.4f}<extra></extra>`,
       }));
     });
-    layout.annotations = model.dirs.map((d, k) => title(panelName(opts, layer, d, 'h per unit'), (xs[k][0] + xs[k][1]) / 2, 0.92));
+    layout.annotations = titles(model.dirs.map((d) => panelName(opts, layer, d, 'h per unit')), xs);
     layout.shapes = lines.frame(model, 0).layout.shapes;
     return { data, layout };
   },

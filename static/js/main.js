@@ -2,7 +2,9 @@
 import { ApiError, fetchPresets, runNetwork } from './api.js';
 import { COMPACT_WIDTH } from './config.js';
 import { createForm } from './form.js';
-import { DEFAULTS, InputError, decodeState, embedCode, encodeState, requestFromState, sameConfig, stateFromConfig } from './state.js';
+import {
+  DEFAULTS, InputError, decodeState, embedCode, encodeState, requestFromState, sameConfig, stateFromConfig,
+} from './state.js';
 import { createViewer } from './viewer.js';
 
 const $ = (selector) => document.querySelector(selector);
@@ -11,6 +13,11 @@ const presets = await fetchPresets();
 const configs = Object.fromEntries(presets.map((p) => [p.name, p.config]));
 let state = decodeState(window.location.search, configs);
 let result = null;
+
+/** The state a preset starts from; the display preferences (speed, presenter, hide) are kept. */
+const presetState = (name) => ({
+  ...DEFAULTS, ...stateFromConfig(configs[name]), preset: name, speed: state.speed, presenter: state.presenter, hide: state.hide,
+});
 
 const query = () => encodeState(state, configs);
 const urlOf = (path) => `${window.location.origin}${path}${query() ? `?${query()}` : ''}`;
@@ -27,7 +34,7 @@ const viewer = createViewer($('#viewer'), {
 });
 const form = $('#config') && createForm($('#config'), {
   onSubmit(config) {
-    const preset = state.preset && sameConfig(config, { ...DEFAULTS, ...stateFromConfig(configs[state.preset]) }) ? state.preset : '';
+    const preset = state.preset && sameConfig(config, presetState(state.preset)) ? state.preset : '';
     state = { ...state, ...config, preset };
     $('#preset').value = preset;
     run();
@@ -47,7 +54,8 @@ async function run() {
     $('[data-action=download-json]')?.removeAttribute('disabled');
   } catch (error) {
     if (!(error instanceof InputError || error instanceof ApiError)) throw error;
-    status.textContent = error instanceof ApiError && error.status === 503 ? `The server is busy: ${error.message}` : 'The run was not made; see the messages next to the fields.';
+    const busy = error instanceof ApiError && error.status === 503;
+    status.textContent = busy ? `The server is busy: ${error.message}` : 'The run was not made; see the messages next to the fields.';
     const errors = error instanceof InputError ? [{ field: error.field, message: error.message }] : error.fields;
     if (form) form.showErrors(errors);
     else status.textContent = errors.map((e) => `${e.field}: ${e.message}`).join('\n');
@@ -78,17 +86,17 @@ async function share(kind) {
 
 function download() {
   const url = URL.createObjectURL(new Blob([JSON.stringify(result)], { type: 'application/json' }));
-  const a = Object.assign(document.createElement('a'), { href: url, download: `rnn-${state.preset || result.config.cell}.json` });
-  a.click();
+  const name = `rnn-${state.preset || result.config.cell}.json`;
+  Object.assign(document.createElement('a'), { href: url, download: name }).click();
   URL.revokeObjectURL(url);
 }
 
 if (form) {
   const menu = $('#preset');
-  for (const p of presets) menu.append(Object.assign(document.createElement('option'), { value: p.name, textContent: p.title }));
+  menu.append(...presets.map((p) => Object.assign(document.createElement('option'), { value: p.name, textContent: p.title })));
   menu.value = state.preset;
   menu.addEventListener('change', () => {
-    state = menu.value ? { ...state, ...stateFromConfig(configs[menu.value]), preset: menu.value, example: 0, step: 0, layer: 0, direction: 'forward', unit: 0 } : { ...state, preset: '' };
+    state = menu.value ? presetState(menu.value) : { ...state, preset: '' };
     showPreset();
     form.fill(state);
     if (menu.value) run();

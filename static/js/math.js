@@ -93,33 +93,37 @@ export function cellStep(cell, { x, h, c, weights, forgetBias = 0, resetAfter = 
     const cNew = perUnit(H, units, (u) => f[u] * c[u] + i[u] * g[u]);
     return { blocks, h: perUnit(H, units, (u) => o[u] * Math.tanh(cNew[u])), c: cNew };
   }
-  const gateParts = (g, k) =>
-    resetAfter
-      ? [dot(`x·W_${g}`, x, W, k * H), bias(`b_${g}`, b, k * H), dot(`h_prev·U_${g}`, h, U, k * H), bias(`b'_${g}`, bRec, k * H)]
-      : [dot(`x·W_${g}`, x, W, k * H), dot(`h_prev·U_${g}`, h, U, k * H), bias(`b_${g}`, b, k * H)];
+  const gateParts = (g, k) => {
+    const [xW, hU] = [dot(`x·W_${g}`, x, W, k * H), dot(`h_prev·U_${g}`, h, U, k * H)];
+    return resetAfter ? [xW, bias(`b_${g}`, b, k * H), hU, bias(`b'_${g}`, bRec, k * H)] : [xW, hU, bias(`b_${g}`, b, k * H)];
+  };
   const z = block('z', 'σ', gateParts('z', 0), H, units);
   // Without reset_after, n reads r⊙h_prev over every unit.
   const r = block('r', 'σ', gateParts('r', 1), H, resetAfter ? units : range(H));
+  const n0 = 2 * H;
+  const recurrent = resetAfter
+    ? { kind: 'gated', label: "r ⊙ (h_prev·U_n + b'_n)", gate: r.value, parts: [dot('h_prev·U_n', h, U, n0), bias("b'_n", bRec, n0)] }
+    : dot('(r ⊙ h_prev)·U_n', r.value.map((rv, u) => rv * h[u]), U, n0);
   const candidate = resetAfter
-    ? [dot('x·W_n', x, W, 2 * H), bias('b_n', b, 2 * H),
-      { kind: 'gated', label: "r ⊙ (h_prev·U_n + b'_n)", gate: r.value, parts: [dot('h_prev·U_n', h, U, 2 * H), bias("b'_n", bRec, 2 * H)] }]
-    : [dot('x·W_n', x, W, 2 * H), dot('(r ⊙ h_prev)·U_n', r.value.map((rv, u) => rv * h[u]), U, 2 * H), bias('b_n', b, 2 * H)];
+    ? [dot('x·W_n', x, W, n0), bias('b_n', b, n0), recurrent]
+    : [dot('x·W_n', x, W, n0), recurrent, bias('b_n', b, n0)];
   const n = block('n', 'tanh', candidate, H, units);
-  return { blocks: [z, r, n], h: perUnit(H, units, (u) => z.value[u] * h[u] + (1 - z.value[u]) * n.value[u]), c: null };
+  const hNew = perUnit(H, units, (u) => z.value[u] * h[u] + (1 - z.value[u]) * n.value[u]);
+  return { blocks: [z, r, n], h: hNew, c: null };
 }
 
-/** The step of layer/direction at position t of example b (at `units`, default all), recomputed in JS from the result's own numbers. */
-export function recompute(result, { layer, direction, b, t }, units = undefined) {
+/** The step at position t of example b, layer and direction, recomputed from the result's own numbers (at `units`, default all). */
+export function recompute(result, { layer, direction, b, t }, units) {
   const { config } = result;
   const prev = previousState(result, layer, direction, b, t);
   const x = layerInput(result, layer, b, t);
-  const step = cellStep(config.cell, {
+  const inputs = {
     x, h: prev.h, c: prev.c,
     weights: result.weights.layers[layer][direction],
     forgetBias: config.forget_bias ?? 0,
     resetAfter: config.reset_after ?? true,
-  }, units);
-  return { x, prev, ...step };
+  };
+  return { x, prev, ...cellStep(config.cell, inputs, units) };
 }
 
 /** A number as the math panel writes it (fixed decimals, negatives in parentheses when asked). */
@@ -128,21 +132,20 @@ export function fmt(v, paren = false) {
   return paren && s.startsWith('-') ? `(${s})` : s;
 }
 
-/** A vector as the math panel writes it, eliding the middle of long ones. */
-export function fmtVector(v) {
-  const shown = v.length > MATH_TERMS ? [...v.slice(0, MATH_TERMS).map((x) => fmt(x)), `… ${v.length - MATH_TERMS} more`] : v.map((x) => fmt(x));
-  return `[${shown.join(', ')}]`;
+/** The first MATH_TERMS items, then how many more there are. */
+function elide(items, more) {
+  return items.length > MATH_TERMS ? [...items.slice(0, MATH_TERMS), `… (${items.length - MATH_TERMS} ${more})`] : items;
 }
 
-function matches(js, server) {
-  return Math.abs(js - server) <= MATCH_TOLERANCE * Math.max(1, Math.abs(server));
+/** A vector as the math panel writes it, eliding the end of long ones. */
+export function fmtVector(v) {
+  return `[${elide(v.map((x) => fmt(x)), 'more').join(', ')}]`;
 }
 
 function expandPart(part, unit) {
   if (part.kind === 'dot') {
     const terms = part.vector.map((v, k) => `${fmt(v, true)}×${fmt(part.matrix[k][part.offset + unit], true)}`);
-    const shown = terms.length > MATH_TERMS ? [...terms.slice(0, MATH_TERMS), `… (${terms.length - MATH_TERMS} more terms)`] : terms;
-    return `${part.label}[:,${unit}] = ${shown.join(' + ')} = ${fmt(partValue(part, unit))}`;
+    return `${part.label}[:,${unit}] = ${elide(terms, 'more terms').join(' + ')} = ${fmt(partValue(part, unit))}`;
   }
   if (part.kind === 'bias') return `${part.label}[${unit}] = ${fmt(partValue(part, unit))}`;
   if (part.kind === 'const') return `${part.label} = ${fmt(part.value)}`;
@@ -153,20 +156,15 @@ function expandPart(part, unit) {
   ].join('\n');
 }
 
-function check(name, expression, js, server) {
-  const ok = matches(js, server);
-  const verdict = ok ? '✓ matches server' : `✗ server ${fmt(server)}`;
-  return { kind: 'result', text: `${name} = ${expression} = ${fmt(js)}   ${verdict}`, name, js, server, ok };
-}
-
 const FORMULAS = {
   rnn: ['h_t = tanh(x_t·W + h_prev·U + b)'],
   lstm: ['i, f, g, o = σ, σ(·+forget_bias), tanh, σ of (x_t·W + h_prev·U + b)', 'c_t = f⊙c_prev + i⊙g', 'h_t = o⊙tanh(c_t)'],
   gru: {
-    true: ["z = σ(x·W_z + b_z + h_prev·U_z + b'_z), r likewise", "n = tanh(x·W_n + b_n + r⊙(h_prev·U_n + b'_n))", 'h_t = z⊙h_prev + (1−z)⊙n'],
-    false: ['z = σ(x·W_z + h_prev·U_z + b_z), r likewise', 'n = tanh(x·W_n + (r⊙h_prev)·U_n + b_n)', 'h_t = z⊙h_prev + (1−z)⊙n'],
+    true: ["z = σ(x·W_z + b_z + h_prev·U_z + b'_z), r likewise", "n = tanh(x·W_n + b_n + r⊙(h_prev·U_n + b'_n))"],
+    false: ['z = σ(x·W_z + h_prev·U_z + b_z), r likewise', 'n = tanh(x·W_n + (r⊙h_prev)·U_n + b_n)'],
   },
 };
+const GRU_STATE = 'h_t = z⊙h_prev + (1−z)⊙n';
 
 /**
  * The math panel for one unit: its cell's equations with the numbers of position t plugged in,
@@ -176,43 +174,46 @@ export function explain(result, sel) {
   const { layer, direction, b, t, unit } = sel;
   const { cell } = result.config;
   const length = result.sequence_length[b];
-  const dirResult = result.layers[layer][direction];
-  const prevPos = previousPosition(direction, t, length);
-  const prevName = prevPos === null ? 'the initial state' : `position ${prevPos}`;
-  const formulas = cell === 'gru' ? FORMULAS.gru[result.config.reset_after ?? true] : FORMULAS[cell];
+  const served = result.layers[layer][direction];
+  const formulas = cell === 'gru' ? [...FORMULAS.gru[result.config.reset_after ?? true], GRU_STATE] : FORMULAS[cell];
   const lines = formulas.map((text) => ({ kind: 'formula', text }));
   if (t >= length) {
-    const carried = dirResult.states.h[b][t][unit];
     const text = `t = ${t} ≥ sequence_length = ${length}: padding. The cell does not run; output = 0, gates = 0, `
-      + `and the state is carried: h[${unit}] = ${fmt(carried)}.`;
+      + `and the state is carried: h[${unit}] = ${fmt(served.states.h[b][t][unit])}.`;
     return { padding: true, lines: [...lines, { kind: 'note', text }], checks: [] };
   }
   const step = recompute(result, { layer, direction, b, t }, [unit]);
+  const prevPos = previousPosition(direction, t, length);
   lines.push({ kind: 'given', text: `x_t = ${fmtVector(step.x)}` });
-  lines.push({ kind: 'given', text: `h_prev = ${fmtVector(step.prev.h)}   (from ${prevName})` });
+  const origin = prevPos === null ? 'the initial state' : `position ${prevPos}`;
+  lines.push({ kind: 'given', text: `h_prev = ${fmtVector(step.prev.h)}   (from ${origin})` });
   if (step.prev.c) lines.push({ kind: 'given', text: `c_prev = ${fmtVector(step.prev.c)}` });
+
   const checks = [];
-  const value = (name) => step.blocks.find((bl) => bl.name === name).value[unit];
+  const verify = (name, expression, js, server) => {
+    const ok = Math.abs(js - server) <= MATCH_TOLERANCE * Math.max(1, Math.abs(server));
+    const verdict = ok ? '✓ matches server' : `✗ server ${fmt(server)}`;
+    checks.push({ kind: 'result', text: `${name} = ${expression} = ${fmt(js)}   ${verdict}`, name, js, server, ok });
+    lines.push(checks.at(-1));
+  };
+  const v = Object.fromEntries(step.blocks.map((bl) => [bl.name, bl.value[unit]]));
+  const server = (m) => m[b][t][unit];
   for (const bl of step.blocks) {
     for (const part of bl.parts) lines.push({ kind: 'sum', text: expandPart(part, unit) });
     const sum = bl.parts.map((p) => fmt(partValue(p, unit), true)).join(' + ');
-    const server = cell === 'rnn' ? dirResult.states.h[b][t][unit] : dirResult.gates[bl.name][b][t][unit];
-    checks.push(check(bl.name === 'h' ? 'h_t' : bl.name, `${bl.activation}(${sum}) = ${bl.activation}(${fmt(bl.pre[unit])})`, bl.value[unit], server));
-    lines.push(checks.at(-1));
+    const expression = `${bl.activation}(${sum}) = ${bl.activation}(${fmt(bl.pre[unit])})`;
+    if (cell === 'rnn') verify('h_t', expression, v.h, server(served.states.h));
+    else verify(bl.name, expression, v[bl.name], server(served.gates[bl.name]));
   }
+  const cPrev = step.prev.c?.[unit];
+  const hPrev = step.prev.h[unit];
   if (cell === 'lstm') {
-    const cPrev = step.prev.c[unit];
-    checks.push(check('c_t', `f⊙c_prev + i⊙g = ${fmt(value('f'))}×${fmt(cPrev, true)} + ${fmt(value('i'))}×${fmt(value('g'), true)}`,
-      step.c[unit], dirResult.states.c[b][t][unit]));
-    lines.push(checks.at(-1));
-    checks.push(check('h_t', `o⊙tanh(c_t) = ${fmt(value('o'))}×tanh(${fmt(step.c[unit])})`, step.h[unit], dirResult.states.h[b][t][unit]));
-    lines.push(checks.at(-1));
+    verify('c_t', `f⊙c_prev + i⊙g = ${fmt(v.f)}×${fmt(cPrev, true)} + ${fmt(v.i)}×${fmt(v.g, true)}`, step.c[unit], server(served.states.c));
+    verify('h_t', `o⊙tanh(c_t) = ${fmt(v.o)}×tanh(${fmt(step.c[unit])})`, step.h[unit], server(served.states.h));
   }
   if (cell === 'gru') {
-    const z = value('z');
-    checks.push(check('h_t', `z⊙h_prev + (1−z)⊙n = ${fmt(z)}×${fmt(step.prev.h[unit], true)} + ${fmt(1 - z)}×${fmt(value('n'), true)}`,
-      step.h[unit], dirResult.states.h[b][t][unit]));
-    lines.push(checks.at(-1));
+    const expression = `z⊙h_prev + (1−z)⊙n = ${fmt(v.z)}×${fmt(hPrev, true)} + ${fmt(1 - v.z)}×${fmt(v.n, true)}`;
+    verify('h_t', expression, step.h[unit], server(served.states.h));
   }
   return { padding: false, lines, checks };
 }

@@ -23,7 +23,7 @@ function option(value, text) {
 export function createViewer(root, { onChange }) {
   const $ = (selector) => root.querySelector(selector);
   const charts = Object.fromEntries(Object.entries(SPECS).map(([name, spec]) => [name, createChart($(`[data-chart=${name}]`), spec)]));
-  const focus = { example: $('[data-role=example]'), layer: $('[data-role=layer]'), direction: $('[data-role=direction]'), unit: $('[data-role=unit]') };
+  const focus = Object.fromEntries(['example', 'layer', 'direction', 'unit'].map((name) => [name, $(`[data-role=${name}]`)]));
   let result = null;
   let model = null;
   let view = {};
@@ -84,7 +84,8 @@ export function createViewer(root, { onChange }) {
   }
 
   function fillFocus() {
-    focus.example.replaceChildren(...result.inputs.map((_, b) => option(b, result.tokens ? `${b}: ${result.tokens[b].join('')}` : `example ${b}`)));
+    const exampleName = (b) => (result.tokens ? `${b}: ${result.tokens[b].join('')}` : `example ${b}`);
+    focus.example.replaceChildren(...result.inputs.map((_, b) => option(b, exampleName(b))));
     focus.layer.replaceChildren(...result.layers.map((_, l) => option(l, `layer ${l + 1}`)));
     focus.direction.replaceChildren(...model.dirs.map((d) => option(d, d)));
     focus.unit.max = String(model.H - 1);
@@ -102,21 +103,25 @@ export function createViewer(root, { onChange }) {
 
   async function refocus(change, step = view.step) {
     const newExample = change.example !== undefined && change.example !== view.example;
+    const before = view.step;
     report(change);
     if (newExample) model = viewModel(result, view.example);
     syncFocus();
     await draw(newExample ? Object.keys(charts) : ['gates', 'lines']);
     await player.reset(model.T, step);
-    if (step !== view.step) report({ step: player.step });
+    if (player.step !== before) report({ step: player.step });
   }
 
   for (const [name, el] of Object.entries(focus)) {
     el.addEventListener('change', () => {
-      const value = name === 'direction' ? el.value : Math.max(0, Math.min(Number(el.max || Infinity), Number(el.value) || 0));
-      refocus({ [name]: value });
+      const number = Math.max(0, Math.min(Number(el.max || Infinity), Number(el.value) || 0));
+      refocus({ [name]: name === 'direction' ? el.value : number });
     });
   }
-  const pick = ({ layer, direction }, unit, t) => refocus({ layer, direction, unit }, t === undefined ? view.step : positionAt(direction, t, model.length));
+  // A click on a chart explains that unit; on the time charts it also moves to the step that reads position t.
+  const pick = ({ layer, direction }, unit, t) => {
+    refocus({ layer, direction, unit }, t === undefined ? view.step : positionAt(direction, t, model.length));
+  };
   charts.heatmaps.onClick((meta, point) => pick(meta, point.y, point.x));
   charts.lines.onClick((meta, point) => pick(meta, meta.unit, point.x));
   charts.gates.onClick((meta, point) => pick(meta, point.x));
