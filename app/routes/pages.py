@@ -24,7 +24,8 @@ APP_HEADERS = {
     "Content-Security-Policy": _CSP.format(ancestors="'self'"),
     "X-Frame-Options": "DENY",
 }
-EMBED_HEADERS = {"Content-Security-Policy": _CSP.format(ancestors="*")}
+# `*` alone leaves out pages opened from disk (file:), such as a course page saved locally.
+EMBED_HEADERS = {"Content-Security-Policy": _CSP.format(ancestors="* file:")}
 
 
 @router.get("/vendor/plotly.min.js")

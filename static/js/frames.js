@@ -34,7 +34,8 @@ export function viewModel(result, b) {
     T: inputs.length,
     length: result.sequence_length[b],
     gateNames: GATES[cell],
-    labels: inputs.map((x, t) => (tokens ? plotlyText((tokens[t] ?? '').replace(' ', '␣')) : shortVector(x))),
+    inputs,
+    tokens: tokens && inputs.map((_, t) => plotlyText((tokens[t] ?? '').replace(' ', '␣'))),
     outputs: result.outputs[b],
     layers: result.layers.map((layer) => Object.fromEntries(dirs.map((d) => [d, {
       h: layer[d].states.h[b],
@@ -222,7 +223,8 @@ export const network = {
       { type: 'scatter', mode: 'text', ...at, text: cells.map((c) => ARROWS[c.row.direction]), textfont: { color: NET_COLORS.muted } },
       { type: 'scatter', mode: 'markers', ...at, marker: { size: 24, opacity: 0 }, text: hover, hoverinfo: 'text' },
       {
-        type: 'scatter', mode: 'text', x: cols, y: cols.map(() => 0), text: cols.map((t) => model.labels[t]),
+        type: 'scatter', mode: 'text', x: cols, y: cols.map(() => 0),
+        text: cols.map((t) => model.tokens?.[t] ?? shortVector(model.inputs[t], opts.compact ? 2 : 3)),
         hoverinfo: 'skip', textfont: { color: NET_COLORS.text },
       },
     ];

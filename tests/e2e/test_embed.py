@@ -11,8 +11,9 @@ from tests.e2e.viewer import drawn, open_viewer, wait_ready
 pytestmark = pytest.mark.e2e
 
 
-def test_copied_embed_code_plays_inside_an_iframe_on_another_origin(
-    page: Page, app_url: str, other_origin: tuple[str, Path]
+@pytest.mark.parametrize("host", ["other origin", "local file"])
+def test_copied_embed_code_plays_inside_an_iframe_on_another_site(
+    page: Page, app_url: str, other_origin: tuple[str, Path], host: str
 ) -> None:
     open_viewer(page, f"{app_url}/?preset=bidirectional_lstm&speed=8")
     page.get_by_role("button", name="Copy embed code").click()
@@ -21,7 +22,9 @@ def test_copied_embed_code_plays_inside_an_iframe_on_another_origin(
     page_html = f'<!doctype html><link rel="icon" href="data:,"><h1>A course page</h1>\n{code}\n'
     (folder / "course.html").write_text(page_html)
 
-    page.goto(f"{site}/course.html")
+    page.goto(
+        f"{site}/course.html" if host == "other origin" else (folder / "course.html").as_uri()
+    )
     frame = page.frame_locator("iframe")
     wait_ready(frame)
     assert frame.locator("#config").count() == 0
@@ -33,7 +36,9 @@ def test_copied_embed_code_plays_inside_an_iframe_on_another_origin(
     assert after["current"] != before["current"] and after["outputs"] != before["outputs"]
     fits = frame.locator("html").evaluate("(html) => [html.scrollWidth, html.scrollHeight]")
     assert fits[0] <= 800 and fits[1] <= 450, fits
-    page.locator("iframe").screenshot(path=ARTIFACTS / "embed-in-iframe.png")
+    page.locator("iframe").screenshot(
+        path=ARTIFACTS / f"embed-in-iframe-{host.replace(' ', '-')}.png"
+    )
 
 
 def test_embed_hides_the_parts_named_in_hide(page: Page, app_url: str) -> None:
@@ -61,5 +66,5 @@ def test_only_the_embed_page_may_be_framed_by_other_sites(app_url: str) -> None:
     assert app_headers["x-frame-options"] == "DENY"
     assert "frame-ancestors 'self'" in app_headers["content-security-policy"]
     assert "x-frame-options" not in {k.lower() for k in embed_headers}
-    assert "frame-ancestors *" in embed_headers["content-security-policy"]
+    assert "frame-ancestors * file:" in embed_headers["content-security-policy"]
     assert "script-src 'self'" in embed_headers["content-security-policy"]

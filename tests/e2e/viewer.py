@@ -20,7 +20,8 @@ DRAWN_JS = """(root) => {
     label: root.querySelector('[data-role=step-label]').textContent,
     current: rects.filter((s) => s.fillcolor === '#fdb863').map((s) => s.x0 + 0.32),
     padding: rects.filter((s) => s.fillcolor === '#d9d9d9').map((s) => s.x0 + 0.32),
-    outputs: [...net.querySelectorAll('.shapelayer text')].map((n) => n.textContent).filter(Boolean),
+    outputs: [...net.querySelectorAll('.shapelayer text')].map((n) => n.textContent)
+      .filter(Boolean),
     boxFills: [...net.querySelectorAll('.shapelayer path')].map((p) => p.style.fill),
     cursors: heat.layout.shapes.filter((s) => !s.fillcolor).map((s) => s.x0 + 0.5),
     cursorPaths: [...heat.querySelectorAll('.shapelayer path')].map((p) => p.getAttribute('d')),

@@ -13,14 +13,14 @@ test('the view model takes example b of every layer and direction', () => {
   assert.deepEqual(model.dirs, ['forward', 'backward']);
   assert.deepEqual(model.layers[1].backward.c, runs.lstm_bidir_2layers.layers[1].backward.states.c[1]);
   assert.deepEqual(model.gateNames, ['i', 'f', 'g', 'o']);
-  assert.deepEqual(viewModel(runs.rnn_text, 0).labels, ['h', 'e', 'l', 'l', 'o']);
+  assert.deepEqual(viewModel(runs.rnn_text, 0).tokens, ['h', 'e', 'l', 'l', 'o']);
 });
 
 test('user tokens reach Plotly as literal text, never as markup', () => {
   assert.equal(plotlyText('<img src=x onerror=alert(1)>'), '&lt;img src=x onerror=alert(1)&gt;');
   const run = structuredClone(runs.rnn_text);
   run.tokens[0][0] = '<';
-  assert.equal(viewModel(run, 0).labels[0], '&lt;');
+  assert.equal(viewModel(run, 0).tokens[0], '&lt;');
 });
 
 test('both directions fill in as playback advances: forward from the left, backward from its last valid step', () => {
