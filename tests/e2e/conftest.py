@@ -1,4 +1,8 @@
-"""Browser tests: the real app (uvicorn in a subprocess) and one headless Chromium per session."""
+"""Browser tests: the real app (uvicorn in a subprocess) and one headless Chromium for them all.
+
+The fixtures are package-scoped, so they end with the last browser test: Playwright's sync API
+keeps an event loop running in the main thread, and tests after it call asyncio.run().
+"""
 
 import json
 import os
@@ -37,7 +41,7 @@ def get(url: str) -> tuple[int, dict[str, str], bytes]:
         return error.code, dict(error.headers), error.read()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def app_url() -> Iterator[str]:
     """The app served by uvicorn on a free port, ready (GET /readyz is 200)."""
     port = free_port()
@@ -74,13 +78,13 @@ def app_url() -> Iterator[str]:
         log.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def presets(app_url: str) -> list[dict]:
     """GET /api/presets."""
     return json.loads(get(f"{app_url}/api/presets")[2])
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def other_origin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     """A second static site on another port (another origin): (its URL, the folder it serves)."""
     folder = tmp_path_factory.mktemp("other-origin")
@@ -93,7 +97,7 @@ def other_origin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str
     server.shutdown()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
         pytest.skip(f"no Chromium at {CHROMIUM} (set RNNVIS_CHROMIUM)")
