@@ -13,6 +13,7 @@ mixed in arithmetic.
 """
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import tensorflow as tf
@@ -38,6 +39,15 @@ class DirectionRun:
 class NetworkRun:
     layers: list[dict[str, DirectionRun]]  # bottom first; "forward" and maybe "backward"
     outputs: np.ndarray  # (B, T, H * directions), the top layer's outputs
+
+
+class Padding(NamedTuple):
+    """Where each example's steps end, computed once per run for every layer."""
+
+    lengths: tf.Tensor  # (B,)
+    last: tf.Tensor  # (N*B,): row of each direction and example's last valid step in (T*N*B, ...)
+    valid: tf.Tensor  # (T, 1, B, 1): the step is within the example's length
+    started: tf.Tensor  # (B, 1): the example has at least one step
 
 
 def _time_loop(
@@ -71,41 +81,36 @@ def _compile_network(
     """A shape-polymorphic compiled network for one cell variant (see the module docstring)."""
     blocks = 1 + num_states + num_gates  # K: the output, the states, the gates
 
-    def pad(seq: tf.Tensor, initial: tf.Tensor, lengths: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
-        """Padding on ``seq`` (T, N, B, K*H) in reading order; also the final state (N, B, S*H).
+    def pad(seq: tf.Tensor, start: tf.Tensor, padding: Padding) -> tuple[tf.Tensor, tf.Tensor]:
+        """Padding on ``seq`` (T, N, B, K*H) in reading order, from the initial state ``start``
+        (N, B, S*H); also the final state (N, B, S*H).
 
         Past an example's length: output and gates ``+0.0``, states the last valid step's.
         """
-        steps, directions, batch = tf.shape(seq)[0], tf.shape(seq)[1], tf.shape(seq)[2]
-        hidden = tf.shape(initial)[-1]
-        rows = tf.range(directions * batch)  # row n * B + b of (N*B, K*H)
-        last = tf.tile(tf.maximum(lengths - 1, 0), [directions]) * directions * batch + rows
-        at_last = tf.gather(tf.reshape(seq, [steps * directions * batch, -1]), last)
-        at_last = tf.reshape(at_last, [directions, batch, -1])[
-            ..., hidden : (1 + num_states) * hidden
-        ]
-        start = tf.reshape(tf.transpose(initial, [1, 2, 0, 3]), [directions, batch, -1])
-        final = tf.where(lengths[:, None] > 0, at_last, start)  # (N, B, S*H)
+        steps, directions, batch = tf.unstack(tf.shape(seq)[:3])
+        hidden = tf.shape(start)[-1] // num_states
+        at_last = tf.gather(tf.reshape(seq, [steps * directions * batch, -1]), padding.last)
+        at_last = tf.reshape(at_last[:, hidden : (1 + num_states) * hidden], tf.shape(start))
+        final = tf.where(padding.started, at_last, start)  # (N, B, S*H)
         fill = tf.pad(final, [[0, 0], [0, 0], [hidden, num_gates * hidden]])  # output, gates 0
-        valid = tf.range(steps)[:, None] < lengths[None, :]  # (T, B)
-        return tf.where(valid[:, None, :, None], seq, fill), final
+        return tf.where(padding.valid, seq, fill), final
 
-    def one_direction(x, lengths, initial, kernel, recurrent_kernel, biases):
+    def one_direction(x, initial, kernel, recurrent_kernel, biases, padding):
         """Forward only, with 2-D matmuls: (T, 1, B, K*H) and the final state (1, B, S*H)."""
         xw = tf.einsum("tbd,dg->tbg", x, kernel[0]) + biases[0, 0]  # (T, B, G*H)
-        start = tuple(tf.unstack(initial[:, 0], num_states))  # S x (B, H)
+        start = tuple(tf.split(initial[0], num_states, axis=-1))  # S x (B, H)
         seq = _time_loop(cell, xw, start, recurrent_kernel[0], biases[0, 1])  # (T, B, K*H)
-        return pad(seq[:, None], initial, lengths)
+        return pad(seq[:, None], initial, padding)
 
-    def two_directions(x, lengths, initial, kernel, recurrent_kernel, biases):
+    def two_directions(x, initial, kernel, recurrent_kernel, biases, padding):
         """Both directions batched: (T, 2, B, K*H) in time order and the final (2, B, S*H)."""
-        backward = tf.reverse_sequence(x, lengths, seq_axis=0, batch_axis=1)
+        backward = tf.reverse_sequence(x, padding.lengths, seq_axis=0, batch_axis=1)
         xw = tf.einsum("tnbd,ndg->tnbg", tf.stack([x, backward], axis=1), kernel)
         xw += biases[:, 0, None]  # (T, N, B, G*H)
-        start = tuple(tf.unstack(initial, num_states))  # S x (N, B, H)
+        start = tuple(tf.split(initial, num_states, axis=-1))  # S x (N, B, H)
         seq = _time_loop(cell, xw, start, recurrent_kernel, biases[:, 1, None])
-        seq, final = pad(seq, initial, lengths)  # (T, N, B, K*H), reading order
-        backward = tf.reverse_sequence(seq[:, 1], lengths, seq_axis=0, batch_axis=1)
+        seq, final = pad(seq, initial, padding)  # (T, N, B, K*H), reading order
+        backward = tf.reverse_sequence(seq[:, 1], padding.lengths, seq_axis=0, batch_axis=1)
         return tf.stack([seq[:, 0], backward], axis=1), final
 
     @tf.function(
@@ -113,8 +118,8 @@ def _compile_network(
         input_signature=(
             tf.TensorSpec([None, None, None], tf.float32, name="inputs"),  # (B, T, D)
             tf.TensorSpec([None], tf.int32, name="lengths"),  # (B,)
-            tf.TensorSpec([None, num_states, None, None, None], tf.float32, name="initial"),
-            # (L, S, N, B, H)
+            tf.TensorSpec([None, None, None, None], tf.float32, name="initial"),
+            # (L, N, B, S*H): the states side by side
             tf.TensorSpec([None, None, None], tf.float32, name="first_kernel"),  # (N, D, G*H)
             tf.TensorSpec([None, None, None, None], tf.float32, name="upper_kernels"),
             # (L-1, N, N*H, G*H)
@@ -125,15 +130,23 @@ def _compile_network(
         ),
     )
     def network(inputs, lengths, initial, first_kernel, upper_kernels, recurrent_kernels, biases):
-        num_layers, directions = tf.shape(initial)[0], tf.shape(initial)[2]
-        batch, steps, hidden = tf.shape(inputs)[0], tf.shape(inputs)[1], tf.shape(initial)[-1]
+        num_layers, directions = tf.unstack(tf.shape(initial)[:2])
+        batch, steps = tf.unstack(tf.shape(inputs)[:2])
+        hidden = tf.shape(recurrent_kernels)[2]
+        rows = tf.range(directions * batch)  # row n * B + b of (N * B, ...)
+        padding = Padding(
+            lengths=lengths,
+            last=tf.tile(tf.maximum(lengths - 1, 0), [directions]) * directions * batch + rows,
+            valid=(tf.range(steps)[:, None] < lengths[None, :])[:, None, :, None],
+            started=(lengths > 0)[:, None],
+        )
         x = tf.transpose(inputs, [1, 0, 2])  # (T, B, D), then (T, B, N*H)
 
         def one_layer(layer, x, per_layer, finals):
             kernel = tf.cond(
                 layer == 0, lambda: first_kernel, lambda: upper_kernels[layer - 1]
             )  # (N, D, G*H)
-            args = (x, lengths, initial[layer], kernel, recurrent_kernels[layer], biases[layer])
+            args = (x, initial[layer], kernel, recurrent_kernels[layer], biases[layer], padding)
             seq, final = tf.cond(
                 directions == 1, lambda: one_direction(*args), lambda: two_directions(*args)
             )  # (T, N, B, K*H), (N, B, S*H)
@@ -141,10 +154,10 @@ def _compile_network(
                 tf.transpose(seq[..., :hidden], [0, 2, 1, 3]), [steps, batch, directions * hidden]
             )  # (T, B, N*H): the layer's outputs, forward | backward
             seq = tf.reshape(seq, [steps, directions, batch, blocks, hidden])
-            per_layer = per_layer.write(layer, tf.transpose(seq, [3, 1, 2, 0, 4]))
-            final = tf.reshape(final, [directions, batch, num_states, hidden])
-            finals = finals.write(layer, tf.transpose(final, [2, 0, 1, 3]))
-            return layer + 1, x, per_layer, finals
+            per_layer = per_layer.write(
+                layer, tf.transpose(seq, [3, 1, 2, 0, 4])
+            )  # (K, N, B, T, H)
+            return layer + 1, x, per_layer, finals.write(layer, final)
 
         _, x, per_layer, finals = tf.while_loop(
             lambda layer, *_: layer < num_layers,
@@ -153,7 +166,7 @@ def _compile_network(
                 tf.constant(0),
                 x,
                 tf.TensorArray(tf.float32, size=num_layers),  # L x (K, N, B, T, H)
-                tf.TensorArray(tf.float32, size=num_layers),  # L x (S, N, B, H)
+                tf.TensorArray(tf.float32, size=num_layers),  # L x (N, B, S*H)
             ),
             shape_invariants=(
                 tf.TensorShape([]),
@@ -228,23 +241,24 @@ def run_network(
     ``initial_state[l][direction][name]`` is (B, H); missing means zeros.
     """
     batch, hidden = inputs.shape[0], spec.hidden_size
-    shape = (spec.num_layers, len(spec.state_names), len(spec.directions), batch, hidden)
-    initial = np.zeros(shape, np.float32)  # (L, S, N, B, H)
+    num_states = len(spec.state_names)
+    shape = (spec.num_layers, len(spec.directions), batch, num_states, hidden)
+    initial = np.zeros(shape, np.float32)  # (L, N, B, S, H)
     for layer, given in enumerate(initial_state or []):
         for n, direction in enumerate(spec.directions):
             for s, name in enumerate(spec.state_names):
                 if name in given.get(direction, {}):
-                    initial[layer, s, n] = given[direction][name]
+                    initial[layer, n, :, s] = given[direction][name]
     with tf.device(device):
         arrays = (
             inputs.astype(np.float32, copy=False),
             lengths.astype(np.int32, copy=False),
-            initial,
+            initial.reshape(shape[:3] + (num_states * hidden,)),
             *_pack_weights(spec, weights),
         )
         per_layer, finals, top = _graph(spec).call_flat(*map(tf.constant, arrays))
-    per_layer, finals = per_layer.numpy(), finals.numpy()  # (L, K, N, B, T, H), (L, S, N, B, H)
-    num_states = len(spec.state_names)
+    per_layer = per_layer.numpy()  # (L, K, N, B, T, H)
+    finals = finals.numpy().reshape(shape)  # (L, N, B, S, H)
     layers = [
         {
             direction: DirectionRun(
@@ -254,7 +268,7 @@ def run_network(
                     g: per_layer[layer, 1 + num_states + k, n]
                     for k, g in enumerate(spec.gate_names)
                 },
-                final_state={s: finals[layer, k, n] for k, s in enumerate(spec.state_names)},
+                final_state={s: finals[layer, n, :, k] for k, s in enumerate(spec.state_names)},
             )
             for n, direction in enumerate(spec.directions)
         }
