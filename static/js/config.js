@@ -53,6 +53,9 @@ export const COMPACT_WIDTH = 600;
 /** Most timesteps the unrolled network draws at once (fewer on narrow screens: one per NETWORK_COLUMN_PX); longer runs page through windows. */
 export const NETWORK_WINDOW = 12;
 
+/** The unrolled network is laid out as if it had at least this many timesteps (one step is not one wide box). */
+export const NETWORK_MIN_COLUMNS = 4;
+
 /** Narrowest column of the unrolled network in pixels (at least 3 columns are drawn). */
 export const NETWORK_COLUMN_PX = 80;
 

@@ -3,8 +3,8 @@
 // replaces only a same-length `shapes` array (Plotly then redraws the shapes and nothing else) and
 // the gates' small z arrays, so playback never rebuilds a chart.
 import {
-  CELL_SCALE, FONT, HEIGHTS, LABELLED_STEPS, LABELLED_UNITS, LINE_MARKERS_UP_TO, LINE_UNITS, NET_COLORS, OVERLAY, STATE_SCALE,
-  UNIT_COLORS, UNIT_DASHES,
+  CELL_SCALE, FONT, HEIGHTS, LABELLED_STEPS, LABELLED_UNITS, LINE_MARKERS_UP_TO, LINE_UNITS, NET_COLORS, NETWORK_MIN_COLUMNS,
+  OVERLAY, STATE_SCALE, UNIT_COLORS, UNIT_DASHES,
 } from './config.js';
 import { GATES, positionAt } from './math.js';
 
@@ -231,10 +231,11 @@ export const network = {
     const marks = model.dirs.length === 2 ? ' →/←' : '';
     const layerLabel = (l) => `${opts.compact ? 'L' : 'layer '}${l + 1}${marks}`;
     const fixed = { showgrid: false, zeroline: false, fixedrange: true };
+    const spare = Math.max(0, (NETWORK_MIN_COLUMNS - cols.length) / 2); // short runs: keep boxes box-sized, centred
     const height = Math.max(HEIGHTS.networkMin, HEIGHTS.networkRow * (model.L + 2) + 64);
     const layout = {
       ...baseLayout(opts, height, { l: 90, r: 10, t: 10, b: 36 }),
-      xaxis: { ...fixed, range: [start - 0.6, start + cols.length - 0.4], tickvals: cols, ticktext: cols.map((t) => `t=${t}`) },
+      xaxis: { ...fixed, range: [start - 0.6 - spare, start + cols.length - 0.4 + spare], tickvals: cols, ticktext: cols.map((t) => `t=${t}`) },
       yaxis: {
         ...fixed, range: [-0.5, model.L + 1.5], tickvals: range(0, model.L + 2),
         ticktext: ['input', ...range(0, model.L).map(layerLabel), 'output'],
