@@ -292,7 +292,7 @@ export const heatmaps = {
     });
     const bar = (text, y) => ({
       title: { text }, len: model.cell === 'lstm' ? 0.45 : 0.9, y, yanchor: 'middle',
-      thickness: opts.compact ? 8 : 14, nticks: opts.compact ? 3 : 6,
+      thickness: opts.compact ? 8 : 14, nticks: opts.compact ? 5 : 6,
     });
     layout.coloraxis = { colorscale: STATE_SCALE, cmid: 0, colorbar: bar('h', model.cell === 'lstm' ? 0.77 : 0.5) };
     if (model.cell === 'lstm') layout.coloraxis2 = { colorscale: CELL_SCALE, cmid: 0, colorbar: bar('c', 0.23) };
