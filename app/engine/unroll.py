@@ -275,7 +275,3 @@ def run_network(
         for layer in range(spec.num_layers)
     ]
     return NetworkRun(layers=layers, outputs=top.numpy())
-
-
-# The name tests/engine/test_unroll.py imports (from when one loop ran one layer and direction).
-direction_loop = compiled_network

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from app.engine.config import NetworkSpec
-from app.engine.unroll import direction_loop, run_network
+from app.engine.unroll import run_network
 from app.engine.weights import DirectionWeights, seeded_weights
 from tests.conftest import record_difference
 from tests.engine import reference
@@ -161,22 +161,3 @@ def test_backward_direction_reverses_each_valid_prefix_not_the_padded_array():
         np.testing.assert_allclose(
             backward.final_state["h"][b], single.final_state["h"][0], atol=1e-6
         )
-
-
-def test_new_sizes_and_layer_counts_do_not_retrace_the_loop():
-    spec = NetworkSpec("gru", 3, reset_after=False)
-    rng = np.random.default_rng()
-    loop = direction_loop(spec)
-    run_network(
-        spec, np.ones((1, 2, 2), np.float32), np.array([2], np.int32), seeded_weights(spec, 2, 0)
-    )
-    traced = loop.experimental_get_tracing_count()
-    for batch, steps, size, hidden, layers, bidirectional in [
-        (3, 9, 4, 5, 2, True),
-        (1, 1, 1, 1, 1, False),
-        (5, 4, 7, 2, 3, True),
-    ]:
-        spec = NetworkSpec("gru", hidden, layers, bidirectional, reset_after=False)
-        x = rng.normal(size=(batch, steps, size)).astype(np.float32)
-        run_network(spec, x, np.full(batch, steps, np.int32), seeded_weights(spec, size, 1))
-    assert direction_loop(spec).experimental_get_tracing_count() == traced
