@@ -5,8 +5,10 @@ and ours: ``{"detail": [{"loc": ["body", "field", ...], "msg": "...", "type": ".
 """
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException
 
 Loc = tuple[str | int, ...]
 
@@ -40,6 +42,14 @@ def install_error_handlers(app: FastAPI) -> None:
         """pydantic's errors without the offending input echoed back (it can be large)."""
         detail = [{k: e[k] for k in ("loc", "msg", "type")} for e in exc.errors()]
         return JSONResponse({"detail": detail}, 422)
+
+    @app.exception_handler(HTTPException)
+    async def unreadable(request: Request, exc: HTTPException) -> Response:
+        """A body FastAPI could not decode (not UTF-8) reads like any other bad JSON: 422."""
+        if exc.status_code == 400 and exc.detail == "There was an error parsing the body":
+            msg = "the body could not be read as UTF-8 JSON"
+            return JSONResponse(error_body((), msg, "json_invalid"), 422)
+        return await http_exception_handler(request, exc)
 
     @app.exception_handler(InputError)
     async def input_error(request: Request, exc: InputError) -> JSONResponse:

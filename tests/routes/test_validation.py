@@ -261,6 +261,16 @@ def test_malformed_json_is_422(client):
     assert response.json()["detail"][0]["type"] == "json_invalid"
 
 
+def test_body_that_is_not_utf8_is_422(client):
+    response = client.post(
+        "/api/run", content=b"\xff\xfeO", headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"] == [
+        {"loc": ["body"], "msg": "the body could not be read as UTF-8 JSON", "type": "json_invalid"}
+    ]
+
+
 def test_body_above_size_limit_is_413_before_parsing(client):
     big = json.dumps({"input": values_of(1, 1, 1), "pad": "x" * LIMITS["max_body_bytes"]})
     response = client.post("/api/run", content=big, headers={"content-type": "application/json"})
