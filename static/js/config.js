@@ -20,8 +20,9 @@ export const UNIT_COLORS = ['#0072b2', '#e69f00', '#009e73', '#cc79a7', '#56b4e9
 /** Dash patterns that tell units apart once the palette repeats. */
 export const UNIT_DASHES = ['solid', 'dash', 'dot', 'dashdot'];
 
-/** Colours of the unrolled network's boxes and of the step cursor. */
+/** Colours of the unrolled network's boxes and of the step cursor; `boxLine` is every box's outline width. */
 export const NET_COLORS = {
+  boxLine: 2,
   pending: '#ffffff',
   pendingLine: '#9aa5b1',
   computed: '#d1e5f0',
@@ -44,35 +45,46 @@ export const OVERLAY = {
   hidden: '#ffffff',
 };
 
-/** Text of every chart; presenter mode scales it up, compact charts (small frames) down. */
-export const FONT = { family: 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif', size: 12, presenterScale: 1.5, compactScale: 0.8 };
+/** Text of every chart: presenter mode scales it up, compact charts (small frames) down; `charWidth`: mean ems of a character. */
+export const FONT = {
+  family: 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif', size: 12, presenterScale: 1.5, compactScale: 0.8, charWidth: 0.6,
+};
 
 /** Below this width (pixels) charts are compact: short titles, no axis titles, small margins (always in /embed). */
 export const COMPACT_WIDTH = 600;
 
-/** Most timesteps the unrolled network draws at once (fewer on narrow screens: one per NETWORK_COLUMN_PX); longer runs page through windows. */
+/** Most timesteps the unrolled network draws at once (fewer in narrow charts); longer runs page through windows. */
 export const NETWORK_WINDOW = 12;
 
 /** The unrolled network is laid out as if it had at least this many timesteps (one step is not one wide box). */
 export const NETWORK_MIN_COLUMNS = 4;
 
-/** Narrowest column of the unrolled network in pixels (at least 3 columns are drawn). */
-export const NETWORK_COLUMN_PX = 80;
+/** Narrowest column of the unrolled network in pixels, at the charts' base text size (at least 3 columns are drawn). */
+export const NETWORK_COLUMN_PX = 60;
 
-/** Most unit lines drawn at once (a window of units that holds the selected one). */
-export const LINE_UNITS = 16;
+/** Most units the unit lines and the gates show at once (a window of units that holds the selected one). */
+export const UNIT_WINDOW = 16;
 
 /** Unit lines mark each step with a dot up to this many steps (thousands of SVG dots slow playback). */
 export const LINE_MARKERS_UP_TO = 60;
 
-/** Up to this many steps every step gets its own tick on the time axes. */
-export const LABELLED_STEPS = 30;
+/** Heatmap cells are parted by a 1-pixel gap up to this many cells along an axis (past it the gaps would hide the cells). */
+export const HEATMAP_GAPS_UP_TO = 40;
 
-/** Up to this many units the gate chart prints each value in its cell (and every unit gets a tick). */
+/** Up to this many cells an axis ticks cells (every 1st, 2nd, 5th… so labels never touch); longer axes get Plotly's own spacing. */
+export const TICKED_CELLS = 50;
+
+/** Up to this many columns the gate tables print each value in its cell (half as many in compact charts). */
 export const LABELLED_UNITS = 16;
 
-/** Plotly heights in pixels: network per row, heatmaps per layer (and the gap between layers), gates, lines. */
-export const HEIGHTS = { networkRow: 62, networkMin: 240, heatmapRow: 190, heatmapGap: 30, gates: 230, lines: 260 };
+/** Plotly heights in pixels: network per row, heatmaps per layer (per panel on narrow pages), lines. */
+export const HEIGHTS = { networkRow: 62, networkMin: 240, heatmapRow: 190, heatmapNarrowRow: 130, lines: 260 };
+
+/**
+ * Playback skips steps to keep its speed when drawing falls behind, by at most this many ms of lag
+ * (so speeds under 1000 / CATCH_UP_MS steps/s never skip, and a hidden tab does not jump ahead).
+ */
+export const CATCH_UP_MS = 200;
 
 /** Playback speeds offered, in steps per second; DEFAULT_SPEED is preselected. */
 export const SPEEDS = [0.5, 1, 2, 4, 8, 15, 30];
@@ -88,6 +100,12 @@ export const MATH_TERMS = 8;
 
 /** Largest |JS − server| / max(1, |server|) the math panel still calls a match (float32 server). */
 export const MATCH_TOLERANCE = 1e-4;
+
+/** GET /api/run carries a configuration up to this many bytes of query string (the server's limit is 16,384); longer ones are POSTed. */
+export const GET_QUERY_BYTES = 12000;
+
+/** Runs expected to carry more numbers than this are fetched in the compact encoding (base64 float32, decoded without JSON parsing). */
+export const COMPACT_NUMBERS = 20000;
 
 /** Options passed to every Plotly chart. */
 export const PLOT_CONFIG = {

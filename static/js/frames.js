@@ -1,10 +1,12 @@
-// Pure: a run result -> Plotly figures ({data, layout}) and per-step updates ({data, layout, traces}).
-// Every chart exports figure(model, opts) once per run and frame(model, step, opts) per step. A step
-// replaces only a same-length `shapes` array (Plotly then redraws the shapes and nothing else) and
-// the gates' small z arrays, so playback never rebuilds a chart.
+// Pure: a run result -> what each chart draws. The Plotly charts (network, heatmaps, lines) export
+// figure(model, opts) once per run ({data, layout}) and frame(model, step, opts) per step: the
+// layout's shapes at that step, the only thing a step changes (plot.js relayouts just those, see
+// shapeUpdate), so playback never rebuilds a chart. The gates are tables (table.js): figure() gives
+// their headings, frame() every cell.
 import {
-  CELL_SCALE, FONT, HEIGHTS, LABELLED_STEPS, LABELLED_UNITS, LINE_MARKERS_UP_TO, LINE_UNITS, NET_COLORS, NETWORK_MIN_COLUMNS,
-  OVERLAY, STATE_SCALE, UNIT_COLORS, UNIT_DASHES,
+  CELL_SCALE, COMPACT_WIDTH, DIGITS, FONT, HEATMAP_GAPS_UP_TO, HEIGHTS, LABELLED_UNITS, LINE_MARKERS_UP_TO, NET_COLORS,
+  NETWORK_COLUMN_PX, NETWORK_MIN_COLUMNS, NETWORK_WINDOW, OVERLAY, STATE_SCALE, TICKED_CELLS, UNIT_COLORS, UNIT_DASHES,
+  UNIT_WINDOW,
 } from './config.js';
 import { GATES, positionAt } from './math.js';
 
@@ -17,10 +19,13 @@ export function plotlyText(s) {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-/** A short label for an input or output vector: up to `keep` values, then an ellipsis. */
-export function shortVector(v, keep = 3) {
-  const head = v.slice(0, keep).map(num).join(', ');
-  return `[${head}${v.length > keep ? ', …' : ''}]`;
+/** A short label for a vector: up to `keep` values (fewer past `chars` characters, at least one), then an ellipsis. */
+export function shortVector(v, keep = 3, chars = Infinity) {
+  const values = v.slice(0, keep).map(num);
+  const text = (n) => `[${values.slice(0, n).join(', ')}${v.length > n ? ', …' : ''}]`;
+  let n = values.length;
+  while (n > 1 && text(n).length > chars) n -= 1;
+  return text(n);
 }
 
 /** The slice of a run result that the charts draw for example b. */
@@ -62,12 +67,47 @@ export function windowStart(step, T, size) {
   return Math.min(Math.floor(step / size) * size, Math.max(0, T - size));
 }
 
+// Shape attributes that Plotly redraws in place when edited one by one ("arraydraw"). Any other edit
+// (a position, a line width) re-plots the whole chart, slower than replacing the array of shapes.
+const STYLE_PATHS = new Set(['fillcolor', 'opacity', 'line.color', 'line.dash', 'label.text']);
+
+/** An object's leaves by dotted path ({line: {color: 'red'}} -> {"line.color": 'red'}). */
+function leaves(value, prefix = '', out = {}) {
+  for (const [key, v] of Object.entries(value)) {
+    if (v !== null && typeof v === 'object' && !Array.isArray(v)) leaves(v, `${prefix}${key}.`, out);
+    else out[`${prefix}${key}`] = v;
+  }
+  return out;
+}
+
+/**
+ * The Plotly.relayout update from shapes `before` to `after`: the edited attributes alone
+ * ({"shapes[3].fillcolor": …}) when every change is a colour or a label (Plotly redraws just those
+ * shapes), else the whole new array (Plotly redraws every shape); {} when nothing changed.
+ */
+export function shapeUpdate(before, after) {
+  if (before.length !== after.length) return { shapes: after };
+  const edits = {};
+  for (const [k, shape] of after.entries()) {
+    const [old, next] = [leaves(before[k]), leaves(shape)];
+    for (const path of new Set([...Object.keys(old), ...Object.keys(next)])) {
+      if (old[path] === next[path]) continue;
+      if (!STYLE_PATHS.has(path)) return { shapes: after };
+      edits[`shapes[${k}].${path}`] = next[path];
+    }
+  }
+  return edits;
+}
+
 /** The text size of the charts: presenter mode scales it up, compact charts (small frames) down. */
 const fontSize = ({ fontScale = 1, compact = false }) => Math.round(FONT.size * fontScale * (compact ? FONT.compactScale : 1));
 
+/** How much the margins scale: with the text in presenter mode, half in compact charts. */
+const marginScale = (opts) => (opts.compact ? 0.5 : opts.fontScale ?? 1);
+
 /** The layout every chart shares: presenter mode scales it up; `compact` halves the margins. */
 function baseLayout(opts, height, margin) {
-  const scale = opts.compact ? 0.5 : opts.fontScale ?? 1;
+  const scale = marginScale(opts);
   return {
     height: Math.round(height * (opts.fontScale ?? 1)),
     margin: Object.fromEntries(Object.entries(margin).map(([side, px]) => [side, Math.round(px * scale)])),
@@ -86,8 +126,17 @@ function domains(n, gap) {
 }
 
 const axisName = (k) => (k === 0 ? '' : String(k + 1));
-const unitTick = (model) => (model.H <= LABELLED_UNITS ? 1 : undefined);
-const timeTick = (model) => (model.T <= LABELLED_STEPS ? 1 : undefined);
+/** The pixels across a chart's plot area: its width (opts.width, or COMPACT_WIDTH) less its margins. */
+const plotWidth = (opts, margin) => (opts.width ?? COMPACT_WIDTH) - (margin.l + margin.r) * marginScale(opts);
+
+/**
+ * The dtick of an axis over `n` cells in `px` pixels: every cell, or every 2nd, 5th, 10th… so that
+ * each label has `lines` text lines of room; Plotly's own spacing past TICKED_CELLS cells.
+ */
+function cellTick(opts, n, px, lines) {
+  if (n > TICKED_CELLS) return undefined;
+  return [1, 2, 5, 10, 20, 50].find((d) => (px / n) * d >= fontSize(opts) * lines) ?? n;
+}
 const axisTitle = ({ compact }, text) => (compact ? undefined : { text, standoff: 2 });
 const ARROWS = { forward: '→', backward: '←' };
 /** A panel's name: "layer 1 · forward · h", or "L1 → h" when compact. */
@@ -169,11 +218,12 @@ function arrows(model, cols) {
   return { shafts, heads };
 }
 
+// Fill, outline and dash of a box by status; one outline width for all, so a step only recolours (shapeUpdate).
 const BOX_STYLE = {
-  pending: [NET_COLORS.pending, NET_COLORS.pendingLine, 1, 'solid'],
-  computed: [NET_COLORS.computed, NET_COLORS.computedLine, 1.5, 'solid'],
-  current: [NET_COLORS.current, NET_COLORS.currentLine, 3, 'solid'],
-  padding: [NET_COLORS.padding, NET_COLORS.paddingLine, 1, 'dot'],
+  pending: [NET_COLORS.pending, NET_COLORS.pendingLine, 'solid'],
+  computed: [NET_COLORS.computed, NET_COLORS.computedLine, 'solid'],
+  current: [NET_COLORS.current, NET_COLORS.currentLine, 'solid'],
+  padding: [NET_COLORS.padding, NET_COLORS.paddingLine, 'dot'],
 };
 
 /**
@@ -182,28 +232,56 @@ const BOX_STYLE = {
  */
 function netShapes(model, cols, step, opts) {
   const boxes = netRows(model).flatMap((row) => cols.map((t) => {
-    const [fillcolor, color, width, dash] = BOX_STYLE[boxStatus(model, row, t, step)];
+    const [fillcolor, color, dash] = BOX_STYLE[boxStatus(model, row, t, step)];
     const { y0, y1 } = row;
-    return { type: 'rect', x0: t - BOX.w, x1: t + BOX.w, y0, y1, layer: 'below', fillcolor, line: { color, width, dash } };
+    const line = { color, width: NET_COLORS.boxLine, dash };
+    return { type: 'rect', x0: t - BOX.w, x1: t + BOX.w, y0, y1, layer: 'below', fillcolor, line };
   }));
   const { length } = model;
   const done = (t) => (t >= length ? t <= step : model.dirs.every((d) => isComputed(d, t, step, length)));
   const font = { size: fontSize(opts), color: NET_COLORS.text };
+  const chars = netChars(opts, cols);
   const outputs = cols.map((t) => ({
     type: 'rect', x0: t - 0.5, x1: t + 0.5, y0: model.L + 0.8, y1: model.L + 1.2, layer: 'below', line: { width: 0 },
-    label: { text: done(t) ? shortVector(model.outputs[t], opts.compact ? 1 : 2) : '', font },
+    label: { text: done(t) ? shortVector(model.outputs[t], 2, chars) : '', font },
   }));
   return [...boxes, ...outputs];
 }
 
-/** The unrolled network over the timesteps [start, start + size): boxes, arrows, inputs and outputs. */
+const NET_MARGIN = { l: 90, r: 10, t: 10, b: 36 };
+
+/** The network's x range over the columns `cols`; short runs keep box-sized boxes, centred. */
+function netRange(cols) {
+  const spare = Math.max(0, (NETWORK_MIN_COLUMNS - cols.length) / 2);
+  return [cols[0] - 0.6 - spare, cols.at(-1) + 0.6 + spare];
+}
+
+/** How many characters of a vector label fit in one column of the network (opts.width: the chart's pixels). */
+function netChars(opts, cols) {
+  const [x0, x1] = netRange(cols);
+  const plot = plotWidth(opts, NET_MARGIN);
+  return Math.floor(plot / (x1 - x0) / (fontSize(opts) * FONT.charWidth));
+}
+
+/** How many timesteps the network draws: a column per NETWORK_COLUMN_PX (scaled with the text) of its plot, 3 to NETWORK_WINDOW. */
+function netColumns(opts) {
+  if (!opts.width) return NETWORK_WINDOW;
+  const plot = plotWidth(opts, NET_MARGIN);
+  const column = (NETWORK_COLUMN_PX * fontSize(opts)) / FONT.size;
+  return Math.max(3, Math.min(NETWORK_WINDOW, Math.floor(plot / column)));
+}
+
+/** The timesteps the network draws: netColumns(opts) from opts.start. */
+const netCols = (model, opts) => range(opts.start ?? 0, Math.min(model.T, (opts.start ?? 0) + netColumns(opts)));
+
+/** The unrolled network over a window of timesteps (opts.start on): boxes, arrows, inputs and outputs. */
 export const network = {
-  page(model, step, { size }) {
-    return windowStart(step, model.T, size);
+  page(model, step, opts) {
+    return windowStart(step, model.T, netColumns(opts));
   },
   figure(model, opts) {
-    const { start = 0, size } = opts;
-    const cols = range(start, Math.min(model.T, start + size));
+    const cols = netCols(model, opts);
+    const chars = netChars(opts, cols);
     const { shafts, heads } = arrows(model, cols);
     const rows = netRows(model);
     // One point per box half, centred in it: the direction marks and the (invisible) hover targets.
@@ -224,18 +302,17 @@ export const network = {
       { type: 'scatter', mode: 'markers', ...at, marker: { size: 24, opacity: 0 }, text: hover, hoverinfo: 'text' },
       {
         type: 'scatter', mode: 'text', x: cols, y: cols.map(() => 0),
-        text: cols.map((t) => model.tokens?.[t] ?? shortVector(model.inputs[t], opts.compact ? 2 : 3)),
+        text: cols.map((t) => model.tokens?.[t] ?? shortVector(model.inputs[t], 3, chars)),
         hoverinfo: 'skip', textfont: { color: NET_COLORS.text },
       },
     ];
     const marks = model.dirs.length === 2 ? ' →/←' : '';
     const layerLabel = (l) => `${opts.compact ? 'L' : 'layer '}${l + 1}${marks}`;
     const fixed = { showgrid: false, zeroline: false, fixedrange: true };
-    const spare = Math.max(0, (NETWORK_MIN_COLUMNS - cols.length) / 2); // short runs: keep boxes box-sized, centred
     const height = Math.max(HEIGHTS.networkMin, HEIGHTS.networkRow * (model.L + 2) + 64);
     const layout = {
-      ...baseLayout(opts, height, { l: 90, r: 10, t: 10, b: 36 }),
-      xaxis: { ...fixed, range: [start - 0.6 - spare, start + cols.length - 0.4 + spare], tickvals: cols, ticktext: cols.map((t) => `t=${t}`) },
+      ...baseLayout(opts, height, NET_MARGIN),
+      xaxis: { ...fixed, range: netRange(cols), tickvals: cols, ticktext: cols.map((t) => `t=${t}`) },
       yaxis: {
         ...fixed, range: [-0.5, model.L + 1.5], tickvals: range(0, model.L + 2),
         ticktext: ['input', ...range(0, model.L).map(layerLabel), 'output'],
@@ -245,48 +322,65 @@ export const network = {
     return { data, layout };
   },
   frame(model, step, opts) {
-    const { start = 0, size } = opts;
-    const cols = range(start, Math.min(model.T, start + size));
-    return { data: {}, layout: { shapes: netShapes(model, cols, step, opts) }, traces: [] };
+    return netShapes(model, netCols(model, opts), step, opts);
   },
 };
 
 // ---- heatmaps of h (and c) over time x units --------------------------------------------------
 
-function heatPanels(model) {
+const HEAT_MARGIN = { l: 50, r: 80, t: 30, b: 40 };
+
+/** The heatmaps' height before presenter scaling: a row per layer, or (narrow pages) a row per panel. */
+function heatHeight(model, opts, panels) {
+  return (opts.narrow ? HEIGHTS.heatmapNarrowRow * panels : HEIGHTS.heatmapRow * model.L) + 70;
+}
+
+/**
+ * The panels (layer x direction x quantity) with their axis domains, title heights and sizes in
+ * pixels: a row per layer, or one panel per row on narrow pages (h above c, layers top down), each
+ * with room above it for its title.
+ */
+function heatPanels(model, opts = {}) {
   const quantities = model.cell === 'lstm' ? ['h', 'c'] : ['h'];
   const cols = model.dirs.flatMap((direction) => quantities.map((q) => ({ direction, q })));
-  const xs = domains(cols.length, 0.06);
-  const ys = domains(model.L, HEIGHTS.heatmapGap / (HEIGHTS.heatmapRow * model.L));
-  const panels = model.layers.flatMap((_, layer) => cols.map((col, k) => ({ ...col, layer, x: xs[k], y: ys[layer] })));
-  return panels.map((p, k) => ({ ...p, ref: axisName(k) }));
+  const n = model.L * cols.length;
+  const height = opts.height ?? heatHeight(model, opts, n) * (opts.fontScale ?? 1); // opts.height: a fitted chart's pixels
+  const plot = { w: plotWidth(opts, HEAT_MARGIN), h: height - (HEAT_MARGIN.t + HEAT_MARGIN.b) * marginScale(opts) };
+  const gap = (fontSize(opts) * 1.4 + 12) / plot.h; // a title's line, nearer its own panel than the one above
+  const xs = domains(opts.narrow ? 1 : cols.length, 0.06);
+  const ys = domains(opts.narrow ? n : model.L, gap);
+  return model.layers.flatMap((_, layer) => cols.map((col, k) => {
+    const [x, y] = [xs[opts.narrow ? 0 : k], ys[opts.narrow ? layer * cols.length + cols.length - 1 - k : layer]];
+    const px = { w: (x[1] - x[0]) * plot.w, h: (y[1] - y[0]) * plot.h };
+    return { ...col, layer, x, y, px, titleY: y[1] + 2 / plot.h, ref: axisName(layer * cols.length + k) };
+  }));
 }
 
 /** Per layer and direction: h (and c for LSTM) over time x units, with the step cursor. */
 export const heatmaps = {
   figure(model, opts = {}) {
-    const panels = heatPanels(model);
-    const layout = baseLayout(opts, HEIGHTS.heatmapRow * model.L + 70, { l: 50, r: 80, t: 30, b: 40 });
+    const panels = heatPanels(model, opts);
+    const layout = baseLayout(opts, heatHeight(model, opts, panels.length), HEAT_MARGIN);
     layout.annotations = [];
     const plain = { showgrid: false, zeroline: false };
     const data = panels.map((p) => {
-      const bottom = p.layer === 0;
+      const bottom = p.y[0] === 0;
       layout[`xaxis${p.ref}`] = {
-        ...plain, domain: p.x, anchor: `y${p.ref}`, range: [-0.5, model.T - 0.5], dtick: timeTick(model),
+        ...plain, domain: p.x, anchor: `y${p.ref}`, range: [-0.5, model.T - 0.5], dtick: cellTick(opts, model.T, p.px.w, 2),
         title: bottom ? axisTitle(opts, 't') : undefined, showticklabels: bottom,
       };
       layout[`yaxis${p.ref}`] = {
-        ...plain, domain: p.y, anchor: `x${p.ref}`, range: [model.H - 0.5, -0.5], dtick: unitTick(model),
+        ...plain, domain: p.y, anchor: `x${p.ref}`, range: [model.H - 0.5, -0.5], dtick: cellTick(opts, model.H, p.px.h, 1.2),
         title: axisTitle(opts, 'unit'),
       };
-      layout.annotations.push(title(panelName(opts, p.layer, p.direction, p.q), (p.x[0] + p.x[1]) / 2, p.y[1] + 0.01));
+      layout.annotations.push(title(panelName(opts, p.layer, p.direction, p.q), (p.x[0] + p.x[1]) / 2, p.titleY));
       return {
         type: 'heatmap',
         z: transpose(model.layers[p.layer][p.direction][p.q]),
         xaxis: `x${p.ref}`, yaxis: `y${p.ref}`,
         coloraxis: p.q === 'c' ? 'coloraxis2' : 'coloraxis',
         meta: { layer: p.layer, direction: p.direction },
-        xgap: 1, ygap: 1,
+        xgap: model.T <= HEATMAP_GAPS_UP_TO ? 1 : 0, ygap: model.H <= HEATMAP_GAPS_UP_TO ? 1 : 0,
         hovertemplate: `layer ${p.layer + 1} ${p.direction}<br>t = %{x}, unit %{y}<br>${p.q} = %{z:.4f}<extra></extra>`,
       };
     });
@@ -296,67 +390,80 @@ export const heatmaps = {
     });
     layout.coloraxis = { colorscale: STATE_SCALE, cmid: 0, colorbar: bar('h', model.cell === 'lstm' ? 0.77 : 0.5) };
     if (model.cell === 'lstm') layout.coloraxis2 = { colorscale: CELL_SCALE, cmid: 0, colorbar: bar('c', 0.23) };
-    layout.shapes = heatmaps.frame(model, 0).layout.shapes;
+    layout.shapes = heatmaps.frame(model, 0, opts);
     return { data, layout };
   },
-  frame(model, step) {
-    const shapes = heatPanels(model).flatMap((p) => timeOverlays(p.ref, model, p.direction, step, OVERLAY.pending));
-    return { data: {}, layout: { shapes }, traces: [] };
+  frame(model, step, opts) {
+    return heatPanels(model, opts).flatMap((p) => timeOverlays(p.ref, model, p.direction, step, OVERLAY.pending));
   },
 };
 
 // ---- gates at the current step -----------------------------------------------------------------
 
-function gateZ(model, layer, direction, step) {
-  const pos = positionAt(direction, step, model.length);
-  return model.gateNames.map((g) => model.layers[layer][direction].gates[g][pos]);
+/** The window of at most UNIT_WINDOW units that holds `unit` (the gates and the unit lines show one). */
+export function unitWindow(unit, H) {
+  const first = Math.floor(unit / UNIT_WINDOW) * UNIT_WINDOW;
+  return range(first, Math.min(H, first + UNIT_WINDOW));
 }
 
-/** The gates (i, f, g, o or z, r, n) of one layer at the position each direction reads now (0 at padding). */
+/** A chart title's note of which units it shows, when not all of them: " · units 16–31". */
+const windowNote = (units, H) => (units.length < H ? ` · units ${units[0]}–${units.at(-1)}` : '');
+
+/** The colour of `value` on a Plotly colour scale spanning [lo, hi], as CSS rgb() (linear between stops). */
+export function scaleColor(scale, value, lo, hi) {
+  const at = Math.max(0, Math.min(1, (value - lo) / (hi - lo)));
+  const k = Math.max(1, scale.findIndex(([stop]) => stop >= at));
+  const [[s0, c0], [s1, c1]] = [scale[k - 1], scale[k]];
+  const f = s1 > s0 ? (at - s0) / (s1 - s0) : 0;
+  const rgb = (hex) => [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
+  const [a, b] = [rgb(c0), rgb(c1)];
+  return `rgb(${a.map((v, i) => Math.round(v + (b[i] - v) * f)).join(', ')})`;
+}
+
+/** Text colour that reads on a CSS rgb() background: white on dark colours. */
+export function inkOn(background) {
+  const [r, g, b] = background.match(/\d+/g).map(Number);
+  return 0.299 * r + 0.587 * g + 0.114 * b < 128 ? '#ffffff' : NET_COLORS.text;
+}
+
+/**
+ * The gates (i, f, g, o or z, r, n) of one layer at the position each direction reads now (0 at
+ * padding), drawn as tables (table.js): one per direction, a row per gate and a column per unit of
+ * the window that holds the focused unit. A step rewrites 3-4 x UNIT_WINDOW cells, whatever H.
+ * figure(): the tables' headings (null for a cell without gates); frame(): every cell at a step.
+ */
 export const gates = {
   figure(model, opts = {}) {
     if (!model.gateNames.length) return null;
-    const { layer = 0 } = opts;
-    const xs = domains(model.dirs.length, 0.08);
-    const layout = baseLayout(opts, HEIGHTS.gates, { l: 40, r: 70, t: 30, b: 40 });
-    const data = model.dirs.map((direction, k) => {
-      const ref = axisName(k);
-      const plain = { showgrid: false, zeroline: false };
-      layout[`xaxis${ref}`] = { ...plain, domain: xs[k], anchor: `y${ref}`, title: axisTitle(opts, 'unit'), dtick: unitTick(model) };
-      layout[`yaxis${ref}`] = { ...plain, domain: [0, 0.9], anchor: `x${ref}`, autorange: 'reversed' };
-      return {
-        type: 'heatmap',
-        z: gateZ(model, layer, direction, 0),
-        y: model.gateNames,
-        xaxis: `x${ref}`, yaxis: `y${ref}`,
-        zmin: -1, zmax: 1, colorscale: STATE_SCALE,
-        showscale: k === model.dirs.length - 1,
-        meta: { layer, direction },
-        colorbar: { thickness: 14, len: 0.9 },
-        xgap: 2, ygap: 2,
-        texttemplate: model.H <= LABELLED_UNITS ? '%{z:.2f}' : '',
-        hovertemplate: `${direction}: %{y}[%{x}] = %{z:.4f}<extra></extra>`,
-      };
-    });
-    layout.annotations = titles(model.dirs.map((d) => panelName(opts, layer, d, 'gates')), xs);
-    return { data, layout };
+    const { layer = 0, unit = 0 } = opts;
+    const units = unitWindow(unit, model.H);
+    const note = windowNote(units, model.H);
+    return {
+      tables: model.dirs.map((direction) => ({ title: panelName(opts, layer, direction, 'gates') + note, meta: { layer, direction } })),
+      rows: model.gateNames,
+      units,
+      labelled: units.length * model.dirs.length <= LABELLED_UNITS * (opts.compact ? 0.5 : 1), // compact charts are about half as wide
+      scale: { colors: STATE_SCALE, min: -1, max: 1 },
+    };
   },
   frame(model, step, opts = {}) {
-    return {
-      data: { z: model.dirs.map((d) => gateZ(model, opts.layer ?? 0, d, step)) },
-      layout: {},
-      traces: model.dirs.map((_, k) => k),
-    };
+    const { layer = 0, unit = 0 } = opts;
+    const units = unitWindow(unit, model.H);
+    const cells = model.dirs.map((direction) => {
+      const pos = positionAt(direction, step, model.length);
+      return model.gateNames.map((g) => units.map((u) => {
+        const value = model.layers[layer][direction].gates[g][pos][u];
+        const color = scaleColor(STATE_SCALE, value, -1, 1);
+        return { text: value.toFixed(2), color, ink: inkOn(color), label: `${direction}: ${g}[${u}] = ${value.toFixed(DIGITS)}` };
+      }));
+    });
+    return { cells };
   },
 };
 
 // ---- each unit's value over time, shown up to the current step ----------------------------------
 
-/** The window of at most LINE_UNITS units that holds `unit`. */
-export function unitWindow(unit, H) {
-  const first = Math.floor(unit / LINE_UNITS) * LINE_UNITS;
-  return range(first, Math.min(H, first + LINE_UNITS));
-}
+const LINE_MARGIN = { l: 50, r: 20, t: 30, b: 40 };
 
 /** h of each unit of one layer over time, one panel per direction; steps not computed yet are covered. */
 export const lines = {
@@ -368,13 +475,14 @@ export const lines = {
     const lo = all.reduce((a, v) => Math.min(a, v), 0);
     const hi = all.reduce((a, v) => Math.max(a, v), 0);
     const pad = (hi - lo) * 0.08 || 0.1;
-    const layout = baseLayout(opts, HEIGHTS.lines, { l: 50, r: 20, t: 30, b: 40 });
-    layout.showlegend = units.length > 1 && !opts.compact;
+    const layout = baseLayout(opts, HEIGHTS.lines, LINE_MARGIN);
+    layout.showlegend = units.length > 1 && units.length <= UNIT_COLORS.length && !opts.compact; // more: a crowded legend
     layout.legend = { orientation: 'h', y: -0.22, x: 0 };
     const data = model.dirs.flatMap((direction, k) => {
       const ref = axisName(k);
+      const px = (xs[k][1] - xs[k][0]) * plotWidth(opts, LINE_MARGIN);
       layout[`xaxis${ref}`] = {
-        domain: xs[k], anchor: `y${ref}`, range: [-0.5, model.T - 0.5], dtick: timeTick(model),
+        domain: xs[k], anchor: `y${ref}`, range: [-0.5, model.T - 0.5], dtick: cellTick(opts, model.T, px, 2),
         title: axisTitle(opts, 't'), zeroline: false,
       };
       layout[`yaxis${ref}`] = {
@@ -394,12 +502,12 @@ export const lines = {
         hovertemplate: `${direction} unit ${u}<br>t = %{x}: h = %{y:.4f}<extra></extra>`,
       }));
     });
-    layout.annotations = titles(model.dirs.map((d) => panelName(opts, layer, d, 'h per unit')), xs);
-    layout.shapes = lines.frame(model, 0).layout.shapes;
+    const note = windowNote(units, model.H);
+    layout.annotations = titles(model.dirs.map((d) => panelName(opts, layer, d, 'h per unit') + note), xs);
+    layout.shapes = lines.frame(model, 0);
     return { data, layout };
   },
   frame(model, step) {
-    const shapes = model.dirs.flatMap((d, k) => timeOverlays(axisName(k), model, d, step, OVERLAY.hidden));
-    return { data: {}, layout: { shapes }, traces: [] };
+    return model.dirs.flatMap((d, k) => timeOverlays(axisName(k), model, d, step, OVERLAY.hidden));
   },
 };

@@ -19,6 +19,9 @@ const presetState = (name) => ({
   ...DEFAULTS, ...stateFromConfig(configs[name]), preset: name, speed: state.speed, presenter: state.presenter, hide: state.hide,
 });
 
+/** The preset a state names, if its configuration is still that preset's ('' otherwise). */
+const unchangedPreset = (s) => (s.preset && sameConfig(s, presetState(s.preset)) ? s.preset : '');
+
 const query = () => encodeState(state, configs);
 const urlOf = (path) => `${window.location.origin}${path}${query() ? `?${query()}` : ''}`;
 function writeUrl() {
@@ -34,9 +37,9 @@ const viewer = createViewer($('#viewer'), {
 });
 const form = $('#config') && createForm($('#config'), {
   onSubmit(config) {
-    const preset = state.preset && sameConfig(config, presetState(state.preset)) ? state.preset : '';
-    state = { ...state, ...config, preset };
-    $('#preset').value = preset;
+    state = { ...state, ...config };
+    state.preset = unchangedPreset(state);
+    $('#preset').value = state.preset;
     run();
   },
 });
@@ -47,7 +50,7 @@ async function run() {
   status.textContent = 'Running…';
   form?.busy(true);
   try {
-    result = await runNetwork(requestFromState(state));
+    result = await runNetwork(requestFromState(state), unchangedPreset(state));
     status.textContent = '';
     await viewer.load(result, state);
     writeUrl();

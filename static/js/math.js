@@ -132,20 +132,21 @@ export function fmt(v, paren = false) {
   return paren && s.startsWith('-') ? `(${s})` : s;
 }
 
-/** The first MATH_TERMS items, then how many more there are. */
-function elide(items, more) {
-  return items.length > MATH_TERMS ? [...items.slice(0, MATH_TERMS), `… (${items.length - MATH_TERMS} ${more})`] : items;
+/** The first MATH_TERMS of n items (item(k) writes item k), then how many more there are: O(MATH_TERMS), whatever n. */
+function elide(n, item, more) {
+  const shown = range(Math.min(n, MATH_TERMS)).map(item);
+  return n > MATH_TERMS ? [...shown, `… (${n - MATH_TERMS} ${more})`] : shown;
 }
 
 /** A vector as the math panel writes it, eliding the end of long ones. */
 export function fmtVector(v) {
-  return `[${elide(v.map((x) => fmt(x)), 'more').join(', ')}]`;
+  return `[${elide(v.length, (k) => fmt(v[k]), 'more').join(', ')}]`;
 }
 
 function expandPart(part, unit) {
   if (part.kind === 'dot') {
-    const terms = part.vector.map((v, k) => `${fmt(v, true)}×${fmt(part.matrix[k][part.offset + unit], true)}`);
-    return `${part.label}[:,${unit}] = ${elide(terms, 'more terms').join(' + ')} = ${fmt(partValue(part, unit))}`;
+    const term = (k) => `${fmt(part.vector[k], true)}×${fmt(part.matrix[k][part.offset + unit], true)}`;
+    return `${part.label}[:,${unit}] = ${elide(part.vector.length, term, 'more terms').join(' + ')} = ${fmt(partValue(part, unit))}`;
   }
   if (part.kind === 'bias') return `${part.label}[${unit}] = ${fmt(partValue(part, unit))}`;
   if (part.kind === 'const') return `${part.label} = ${fmt(part.value)}`;

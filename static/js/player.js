@@ -1,5 +1,5 @@
 // Playback: Play/Pause, step back/forward, the step slider, speed, and the keyboard (space, ←, →).
-import { SPEEDS } from './config.js';
+import { CATCH_UP_MS, SPEEDS } from './config.js';
 
 // Where keys belong to the focused control: text fields, selects, the slider (arrows), buttons (space).
 const OWNS_KEYS = new Set(['INPUT', 'SELECT', 'TEXTAREA']);
@@ -41,15 +41,20 @@ export function createPlayer(root, { onStep, onPause, onSpeed }) {
     }
   }
 
+  // One step per interval, drawn on an animation frame. When drawing falls behind, the steps that were
+  // due are skipped (so the speed holds), up to CATCH_UP_MS of lag: slow speeds never skip.
   function tick(now) {
     if (!playing) return;
     if (!drawing && now >= due) {
-      due = Math.max(due + 1000 / speed, now - 1000 / speed);
       if (step >= last) {
         setPlaying(false);
         return;
       }
-      go(step + 1);
+      const interval = 1000 / speed;
+      due = Math.max(due, now - CATCH_UP_MS);
+      const steps = 1 + Math.floor((now - due) / interval);
+      due += steps * interval;
+      go(step + steps);
     }
     requestAnimationFrame(tick);
   }

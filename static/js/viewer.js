@@ -1,13 +1,17 @@
 // The visualization of one run: the four charts, playback, the focus (layer, direction, unit) and
 // the math panel. Shared by the app page and the embed page.
-import { COMPACT_WIDTH, FONT, NETWORK_COLUMN_PX, NETWORK_WINDOW } from './config.js';
+import { COMPACT_WIDTH, FONT } from './config.js';
 import { gates, heatmaps, lines, network, shortVector, viewModel } from './frames.js';
 import { explain, positionAt } from './math.js';
 import { createPlayer } from './player.js';
 import { createChart } from './plot.js';
 import { PARTS } from './state.js';
+import { createTable } from './table.js';
 
-const SPECS = { network, heatmaps, gates, lines };
+// Each chart: its spec (frames.js) and what draws it (Plotly, or tables for the gates).
+const CHARTS = {
+  network: [network, createChart], heatmaps: [heatmaps, createChart], gates: [gates, createTable], lines: [lines, createChart],
+};
 
 function option(value, text) {
   const o = document.createElement('option');
@@ -22,7 +26,8 @@ function option(value, text) {
  */
 export function createViewer(root, { onChange }) {
   const $ = (selector) => root.querySelector(selector);
-  const charts = Object.fromEntries(Object.entries(SPECS).map(([name, spec]) => [name, createChart($(`[data-chart=${name}]`), spec)]));
+  const chart = ([name, [spec, create]]) => [name, create($(`[data-chart=${name}]`), spec)];
+  const charts = Object.fromEntries(Object.entries(CHARTS).map(chart));
   const focus = Object.fromEntries(['example', 'layer', 'direction', 'unit'].map((name) => [name, $(`[data-role=${name}]`)]));
   let result = null;
   let model = null;
@@ -43,13 +48,14 @@ export function createViewer(root, { onChange }) {
 
   function chartOptions() {
     const width = $('.charts').clientWidth || 800;
+    const fit = Boolean(root.closest('.fit'));
     return {
       layer: view.layer,
       unit: view.unit,
       step: view.step,
       fontScale: view.presenter ? FONT.presenterScale : 1,
-      compact: Boolean(root.closest('.fit')) || width < COMPACT_WIDTH,
-      size: Math.max(3, Math.min(NETWORK_WINDOW, Math.floor(width / NETWORK_COLUMN_PX))),
+      compact: fit || width < COMPACT_WIDTH,
+      narrow: !fit && width < COMPACT_WIDTH,
     };
   }
 

@@ -130,8 +130,11 @@ def test_errors_appear_next_to_the_field_they_name(
     open_viewer(page, f"{app_url}/?preset=lstm_batch")
     page.get_by_label("Hidden size", exact=True).fill("0")
     page.get_by_label("Lengths per example").fill("9,1,1")
-    page.get_by_role("button", name="Run").click()
+    with page.expect_response(lambda r: "/api/run" in r.url) as refused:
+        page.get_by_role("button", name="Run").click()
     wait_ready(page)
+    assert (refused.value.request.method, refused.value.status) == ("GET", 422)
+    assert refused.value.json()["detail"][0]["loc"] == ["query", "config", "hidden_size"]
     expect(page.locator("#error-hidden_size")).to_contain_text("greater than or equal to 1")
     page.get_by_label("Hidden size", exact=True).fill("2")
     page.get_by_role("button", name="Run").click()
@@ -180,9 +183,40 @@ def test_share_and_download(page: Page, app_url: str) -> None:
         page.get_by_role("button", name="Download JSON").click()
     run = json.loads(download.value.path().read_text())
     assert run["config"]["cell"] == "gru" and len(run["layers"][0]["forward"]["gates"]) == 3
-    with page.expect_download() as download:
-        page.get_by_role("button", name="Download the state heatmaps as PNG").click()
-    assert download.value.suggested_filename.endswith(".png")
+    for chart in ("state heatmaps", "gates"):
+        with page.expect_download() as download:
+            page.get_by_role("button", name=f"Download the {chart} as PNG").click()
+        assert download.value.suggested_filename.endswith(".png")
+        assert download.value.path().read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_gate_cell_shows_its_value_and_explains_its_unit(page: Page, app_url: str) -> None:
+    shown = open_viewer(page, f"{app_url}/?preset=bidirectional_lstm&example=1")
+    backward = shown["gates"][1]
+    assert backward["title"] == "layer 1 · backward · gates"
+    assert [row[2].split(" =")[0] for row in backward["cells"]] == [
+        f"backward: {g}[2]" for g in "ifgo"
+    ]
+    f = float(backward["cells"][1][2].split("= ")[1])
+    cell = page.locator("[data-chart=gates] table").nth(1).locator("tbody tr").nth(1).locator("td")
+    expect(cell.nth(2)).to_have_text(f"{f:.2f}")
+    cell.nth(2).click()
+    expect(page.locator("[data-role=math-heading]")).to_contain_text(
+        "Layer 1 · backward · unit 2 · example 1"
+    )
+    assert math_value(drawn(page)["math"], "f") == pytest.approx(f, abs=1e-4)
+
+
+def test_a_cell_without_gates_says_so(page: Page, app_url: str) -> None:
+    open_viewer(page, f"{app_url}/?preset=bidirectional_rnn")
+    gates = page.locator("[data-part=gates]")
+    expect(gates).to_contain_text("A basic RNN cell has no gates")
+    expect(gates.locator("[data-chart=gates]")).to_be_hidden()
+    expect(gates.get_by_role("button", name="Download the gates as PNG")).to_be_hidden()
+    page.get_by_label("Preset", exact=True).select_option("gru_batch")
+    wait_ready(page)
+    expect(gates.locator(".no-gates")).to_be_hidden()
+    expect(gates.locator("table")).to_have_count(1)
 
 
 def test_presenter_mode_enlarges_text(page: Page, app_url: str) -> None:

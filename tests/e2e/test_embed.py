@@ -68,3 +68,15 @@ def test_only_the_embed_page_may_be_framed_by_other_sites(app_url: str) -> None:
     assert "x-frame-options" not in {k.lower() for k in embed_headers}
     assert "frame-ancestors * file:" in embed_headers["content-security-policy"]
     assert "script-src 'self'" in embed_headers["content-security-policy"]
+
+
+def test_embed_gives_the_gates_room_to_the_other_charts_when_a_cell_has_none(
+    page: Page, app_url: str
+) -> None:
+    page.set_viewport_size({"width": 800, "height": 450})
+    open_viewer(page, f"{app_url}/embed?preset=bidirectional_rnn&step=1")
+    page.screenshot(path=ARTIFACTS / "embed-rnn.png")
+    expect(page.locator("[data-part=gates]")).to_be_hidden()
+    lines = page.locator("[data-part=lines]").bounding_box()
+    math = page.locator("[data-part=math]").bounding_box()
+    assert lines and math and lines["width"] + math["width"] > 760

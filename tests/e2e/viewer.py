@@ -1,8 +1,9 @@
 """What the viewer has drawn, read from the page (Plotly's data and layout, and the SVG)."""
 
 import time
+from urllib.parse import urlparse
 
-from playwright.sync_api import FrameLocator, Page
+from playwright.sync_api import FrameLocator, Page, Request
 
 # Reads the charts inside #viewer; `current` are the x of the highlighted network boxes,
 # `outputs` the outputs the network's SVG shows so far.
@@ -13,7 +14,8 @@ DRAWN_JS = """(root) => {
     return el.layout ? el : Object.assign(document.createElement('div'), empty);
   };
   const [net, heat] = [chart('network'), chart('heatmaps')];
-  const [gates, lines] = [chart('gates'), chart('lines')];
+  const lines = chart('lines');
+  const gateTables = [...root.querySelectorAll('[data-chart=gates] table')];
   const rects = net.layout.shapes.filter((s) => s.type === 'rect');
   return {
     slider: Number(root.querySelector('[data-role=slider]').value),
@@ -28,7 +30,10 @@ DRAWN_JS = """(root) => {
     heatmaps: heat.data.map((t) => ({
       name: t.hovertemplate.split('<br>')[0], q: t.coloraxis, z: t.z,
     })),
-    gates: gates.data ? gates.data.map((t) => t.z) : null,
+    gates: gateTables.map((t) => ({
+      title: t.caption.textContent,
+      cells: [...t.tBodies[0].rows].map((r) => [...r.cells].slice(1).map((c) => c.title)),
+    })),
     lineMasks: lines.layout.shapes.filter((s) => s.fillcolor === '#ffffff').map((s) => s.x1 - s.x0),
     math: root.querySelector('[data-role=math]').innerText,
   };
@@ -59,3 +64,41 @@ def poll(page: Page, expression: str, timeout_s: float = 5) -> None:
     while not page.evaluate(expression):
         assert time.monotonic() < deadline, f"still false after {timeout_s} s: {expression}"
         time.sleep(0.02)
+
+
+# Pairs of texts that overlap in the charts (titles, tick labels, the network's labels), and
+# titles that overlap a heatmap's plot area; each as its texts.
+OVERLAPS_JS = """(root) => {
+  const boxes = (selector) => [...root.querySelectorAll(selector)]
+    .map((el) => ({ text: el.textContent, r: el.getBoundingClientRect() }))
+    .filter((b) => b.r.width > 0 && b.r.height > 0);
+  const hit = (a, b) => a.left < b.right - 1 && b.left < a.right - 1
+    && a.top < b.bottom - 1 && b.top < a.bottom - 1;
+  const network = '[data-chart=network] .textpoint text, [data-chart=network] .shapelayer text';
+  const texts = boxes(`.annotation-text, .xtick text, .ytick text, ${network}`);
+  const titles = boxes('[data-chart=heatmaps] .annotation-text');
+  const plots = boxes('[data-chart=heatmaps] .nsewdrag');
+  const found = [];
+  texts.forEach((a, i) => texts.slice(i + 1)
+    .forEach((b) => hit(a.r, b.r) && found.push([a.text, b.text])));
+  titles.forEach((a) => plots.forEach((b) => hit(a.r, b.r) && found.push([a.text, 'a heatmap'])));
+  return found;
+}"""
+
+
+def overlaps(page: Page | FrameLocator) -> list[list[str]]:
+    """Texts of the charts that overlap one another or a heatmap (none when the layout is right)."""
+    return page.locator("#viewer").evaluate(OVERLAPS_JS)
+
+
+def record_runs(page: Page) -> list[tuple[str, str]]:
+    """(method, path?query) of every /api/run request the page makes from now on."""
+    runs: list[tuple[str, str]] = []
+
+    def on_request(request: Request) -> None:
+        url = urlparse(request.url)
+        if url.path == "/api/run":
+            runs.append((request.method, f"{url.path}?{url.query}"))
+
+    page.on("request", on_request)
+    return runs

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { gates, heatmaps, isComputed, lines, network, plotlyText, revealed, unitWindow, viewModel, windowStart } from '../../static/js/frames.js';
+import { NET_COLORS, STATE_SCALE } from '../../static/js/config.js';
+import {
+  gates, heatmaps, inkOn, isComputed, lines, network, plotlyText, revealed, scaleColor, shapeUpdate, unitWindow, viewModel, windowStart,
+} from '../../static/js/frames.js';
 import { loadRuns } from './helpers.mjs';
 
 const runs = loadRuns();
@@ -44,24 +47,24 @@ test('heatmaps draw h (and c) transposed to units x time, one panel per layer, d
 
 test('the heatmap cursor follows each direction and padding steps are greyed', () => {
   const model = viewModel(runs.gru_reset_after, 1); // T = 3, length 1, bidirectional
-  const { layout } = heatmaps.frame(model, 0);
-  assert.deepEqual(cursor(layout.shapes).map((s) => [s.xref, s.x0 + 0.5]), [['x', 0], ['x2', 0]]);
-  const grey = layout.shapes.filter((s) => s.fillcolor?.startsWith('rgba(140'));
+  const shapes = heatmaps.frame(model, 0);
+  assert.deepEqual(cursor(shapes).map((s) => [s.xref, s.x0 + 0.5]), [['x', 0], ['x2', 0]]);
+  const grey = shapes.filter((s) => s.fillcolor?.startsWith('rgba(140'));
   assert.deepEqual(grey.map((s) => [s.x0, s.x1]), [[0.5, 2.5], [0.5, 2.5]]);
   const later = viewModel(runs.gru_reset_after, 0); // length 3
-  assert.deepEqual(cursor(heatmaps.frame(later, 0).layout.shapes).map((s) => s.x0 + 0.5), [0, 2]);
-  assert.deepEqual(cursor(heatmaps.frame(later, 2).layout.shapes).map((s) => s.x0 + 0.5), [2, 0]);
+  assert.deepEqual(cursor(heatmaps.frame(later, 0)).map((s) => s.x0 + 0.5), [0, 2]);
+  assert.deepEqual(cursor(heatmaps.frame(later, 2)).map((s) => s.x0 + 0.5), [2, 0]);
 });
 
 test('the network highlights the current box of each direction and greys padding', () => {
   const model = viewModel(runs.lstm_bidir_2layers, 1); // T = 4, length 2
-  const boxes = (step) => network.frame(model, step, { size: 12 }).layout.shapes.filter((s) => !s.label);
+  const boxes = (step) => network.frame(model, step, {}).filter((s) => !s.label);
   const at = (step, status) => boxes(step).filter((s) => s.fillcolor === status).map((s) => [s.x0 + 0.32, s.y1 > Math.round(s.y0) + 0.1 && s.y0 >= Math.round(s.y0) - 0.01 ? 'fw' : 'bw']);
   assert.equal(boxes(0).length, 2 * 2 * 4);
   assert.deepEqual(at(0, '#fdb863'), [[0, 'fw'], [1, 'bw'], [0, 'fw'], [1, 'bw']]);
   assert.deepEqual(at(1, '#fdb863'), [[1, 'fw'], [0, 'bw'], [1, 'fw'], [0, 'bw']]);
   assert.equal(boxes(0).filter((s) => s.fillcolor === '#d9d9d9').length, 2 * 2 * 2);
-  const outputs = (step) => network.frame(model, step, { size: 12 }).layout.shapes.filter((s) => s.label).map((s) => s.label.text);
+  const outputs = (step) => network.frame(model, step, {}).filter((s) => s.label).map((s) => s.label.text);
   assert.deepEqual(outputs(0), ['', '', '', '']);
   assert.deepEqual(outputs(1).map(Boolean), [true, true, false, false]);
   assert.deepEqual(outputs(2).map(Boolean), [true, true, true, false]);
@@ -70,7 +73,7 @@ test('the network highlights the current box of each direction and greys padding
 
 test('the network draws one arrow per recurrence, per layer link and per input and output', () => {
   const model = viewModel(runs.lstm_bidir_2layers, 0);
-  const fig = network.figure(model, { size: 12 });
+  const fig = network.figure(model, {});
   const T = 4;
   const expected = T * (model.L + 1) + model.L * model.dirs.length * (T - 1);
   assert.equal(fig.data[0].x.filter((x) => x === null).length, expected);
@@ -89,10 +92,61 @@ test('long runs page the network through windows that contain the step', () => {
 test('gates show the activations at the position each direction reads', () => {
   const run = runs.gru_reset_after;
   const model = viewModel(run, 0);
-  const { data } = gates.frame(model, 0, { layer: 0 });
-  assert.deepEqual(data.z[0], ['z', 'r', 'n'].map((g) => run.layers[0].forward.gates[g][0][0]));
-  assert.deepEqual(data.z[1], ['z', 'r', 'n'].map((g) => run.layers[0].backward.gates[g][0][2]));
+  const { cells } = gates.frame(model, 0, { layer: 0 });
+  const value = (cell) => Number(cell.label.split('= ')[1]);
+  assert.deepEqual(cells[0].map((row) => value(row[0])), ['z', 'r', 'n'].map((g) => Number(run.layers[0].forward.gates[g][0][0][0].toFixed(4))));
+  assert.deepEqual(cells[1].map((row) => value(row[0])), ['z', 'r', 'n'].map((g) => Number(run.layers[0].backward.gates[g][0][2][0].toFixed(4))));
+  assert.equal(cells[1][2][1].text, run.layers[0].backward.gates.n[0][2][1].toFixed(2));
+  assert.match(cells[1][2][1].label, /^backward: n\[1\] = -?\d\.\d{4}$/);
+  const figure = gates.figure(model, { layer: 0 });
+  assert.deepEqual([figure.rows, figure.units, figure.tables.map((t) => t.meta.direction)], [['z', 'r', 'n'], [0, 1, 2], ['forward', 'backward']]);
   assert.equal(gates.figure(viewModel(runs.rnn_text, 0)), null);
+});
+
+test('gates of a wide layer show the window of units that holds the focused unit, whatever H', () => {
+  const run = runs.gru_reset_after;
+  const model = { ...viewModel(run, 0), H: 40 };
+  const wide = (g) => g.map((row) => Array.from({ length: 40 }, (_, u) => (u % 2 ? -1 : 1) * (u / 40)));
+  for (const d of model.dirs) model.layers[0][d].gates = Object.fromEntries(Object.entries(model.layers[0][d].gates).map(([k, g]) => [k, wide(g)]));
+  const figure = gates.figure(model, { unit: 20 });
+  assert.deepEqual(figure.units, Array.from({ length: 16 }, (_, k) => 16 + k));
+  assert.match(figure.tables[0].title, /units 16–31$/);
+  const { cells } = gates.frame(model, 1, { unit: 20 });
+  assert.deepEqual([cells.length, cells[0].length, cells[0][0].length], [2, 3, 16]);
+  assert.equal(cells[0][0][4].text, (20 / 40).toFixed(2));
+  assert.equal(figure.labelled, false); // 2 x 16 columns: values on hover only
+});
+
+test('gate cells are coloured on the RdBu scale over [-1, 1], with ink that reads on them', () => {
+  assert.equal(scaleColor(STATE_SCALE, 0, -1, 1), 'rgb(247, 247, 247)');
+  assert.equal(scaleColor(STATE_SCALE, -1, -1, 1), 'rgb(5, 48, 97)');
+  assert.equal(scaleColor(STATE_SCALE, 5, -1, 1), 'rgb(103, 0, 31)');
+  assert.equal(scaleColor(STATE_SCALE, 0.1, -1, 1), 'rgb(250, 233, 223)'); // halfway from #f7f7f7 to #fddbc7
+  assert.equal(inkOn('rgb(5, 48, 97)'), '#ffffff');
+  assert.equal(inkOn('rgb(247, 247, 247)'), NET_COLORS.text);
+});
+
+test('a network step only recolours boxes and writes labels: Plotly redraws just those shapes', () => {
+  const model = viewModel(runs.lstm_bidir_2layers, 0);
+  const [before, after] = [network.frame(model, 0, {}), network.frame(model, 1, {})];
+  const update = shapeUpdate(before, after);
+  const edited = Object.keys(update);
+  assert.ok(edited.length > 0 && edited.every((key) => /^shapes\[\d+\]\.(fillcolor|line\.color|line\.dash|label\.text)$/.test(key)), edited.join());
+  for (const [key, value] of Object.entries(update)) {
+    const [, k, path] = key.match(/^shapes\[(\d+)\]\.(.+)$/);
+    assert.equal(path.split('.').reduce((o, p) => o[p], after[Number(k)]), value);
+  }
+  assert.deepEqual(shapeUpdate(after, after), {});
+});
+
+test('a step that moves a shape, or changes their number, replaces the whole array', () => {
+  const model = viewModel(runs.lstm_bidir_2layers, 0);
+  const [before, after] = [heatmaps.frame(model, 0), heatmaps.frame(model, 1)];
+  assert.deepEqual(shapeUpdate(before, after), { shapes: after });
+  assert.deepEqual(shapeUpdate(before, after.slice(1)), { shapes: after.slice(1) });
+  const wider = structuredClone(before);
+  wider[0].line.width = 9;
+  assert.deepEqual(shapeUpdate(before, wider), { shapes: wider });
 });
 
 test('unit lines are hidden past the steps computed so far', () => {
@@ -101,7 +155,7 @@ test('unit lines are hidden past the steps computed so far', () => {
   const fig = lines.figure(model, { layer: 0, unit: 1 });
   assert.equal(fig.data.length, 2 * 3);
   assert.deepEqual(fig.data[5].y, run.layers[0].backward.states.h[0].map((h) => h[2]));
-  const hidden = (step) => lines.frame(model, step).layout.shapes.filter((s) => s.fillcolor === '#ffffff' && s.x1 > s.x0).map((s) => [s.xref, s.x0, s.x1]);
+  const hidden = (step) => lines.frame(model, step).filter((s) => s.fillcolor === '#ffffff' && s.x1 > s.x0).map((s) => [s.xref, s.x0, s.x1]);
   assert.deepEqual(hidden(0), [['x', 0.5, 2.5], ['x2', -0.5, 1.5]]);
   assert.deepEqual(hidden(1), [['x', 1.5, 2.5], ['x2', -0.5, 0.5]]);
   assert.deepEqual(hidden(2), []);
@@ -110,6 +164,6 @@ test('unit lines are hidden past the steps computed so far', () => {
 
 test('every step draws the same number of overlay shapes, so Plotly redraws only the shapes', () => {
   const model = viewModel(runs.lstm_bidir_2layers, 1);
-  const counts = [0, 1, 2, 3].map((step) => [heatmaps, lines, network].map((chart) => chart.frame(model, step, { size: 12 }).layout.shapes.length));
+  const counts = [0, 1, 2, 3].map((step) => [heatmaps, lines, network].map((chart) => chart.frame(model, step, {}).length));
   assert.ok(counts.every((c) => JSON.stringify(c) === JSON.stringify(counts[0])), JSON.stringify(counts));
 });

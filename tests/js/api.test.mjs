@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
+import { expectedNumbers, fieldErrors, runNetwork, runRequest } from '../../static/js/api.js';
+import { COMPACT_NUMBERS, GET_QUERY_BYTES } from '../../static/js/config.js';
+import { arange } from '../../static/js/state.js';
+
+const body = (change = {}) => ({
+  cell: 'lstm', hidden_size: 2, num_layers: 1, bidirectional: false, reset_after: true, forget_bias: 0,
+  input: { text: ['hello'] }, sequence_length: null, initial_state: null, seed: 0, weights: null, ...change,
+});
+const query = (url) => new URL(url, 'http://h').searchParams;
+
+test('errors of a POST body and of a GET ?config= name the same request fields', () => {
+  const detail = [
+    { loc: ['body', 'input', 'text', 0], msg: 'a' },
+    { loc: ['query', 'config', 'input', 'text', 0], msg: 'b' },
+    { loc: ['query', 'config', 'hidden_size'], msg: 'c' },
+    { loc: ['query', 'config'], msg: 'd' },
+    { loc: ['query', 'preset'], msg: 'e' },
+    { loc: [], msg: 'f' },
+  ];
+  assert.deepEqual(fieldErrors(detail).map((e) => e.field), ['input.text.0', 'input.text.0', 'hidden_size', '', 'preset', '']);
+  assert.deepEqual(fieldErrors('Not Found'), [{ field: '', message: 'Not Found' }]);
+});
+
+test('an unchanged preset is fetched by name and a short configuration as GET ?config=', () => {
+  assert.deepEqual(runRequest(body(), 'lstm_batch'), { url: '/api/run?preset=lstm_batch', init: {} });
+  const { url, init } = runRequest(body({ input: { text: ['a&b=c#d?e', '한글 +'] } }));
+  assert.deepEqual(init, {});
+  assert.deepEqual(JSON.parse(query(url).get('config')), body({ input: { text: ['a&b=c#d?e', '한글 +'] } }));
+  assert.equal(query(url).get('encoding'), null);
+});
+
+test('large results come compact, and a long configuration is POSTed', () => {
+  const large = body({ hidden_size: 256, input: { text: ['ab'.repeat(300)] } });
+  assert.ok(expectedNumbers(large) > COMPACT_NUMBERS);
+  const get = runRequest(large);
+  assert.equal(query(get.url).get('encoding'), 'b64');
+  assert.deepEqual(JSON.parse(query(get.url).get('config')), large);
+
+  const long = body({ input: { values: arange(2, 300, 16) } });
+  assert.ok(JSON.stringify(long).length > GET_QUERY_BYTES);
+  const post = runRequest(long);
+  assert.equal(post.url, '/api/run?encoding=b64');
+  assert.equal(post.init.method, 'POST');
+  assert.deepEqual(JSON.parse(post.init.body), long);
+});
+
+test('the numbers expected are counted as app/validation.count_numbers counts them', () => {
+  const values = (B, T, D) => ({ values: arange(B, T, D) });
+  // Each expected number printed by count_numbers(NetworkSpec(...), B, T, D) in Python.
+  assert.equal(expectedNumbers(body({ hidden_size: 512, input: values(1, 1000, 16) })), 5196416);
+  assert.equal(expectedNumbers(body({ cell: 'gru', hidden_size: 3, num_layers: 2, bidirectional: true, input: values(2, 3, 3) })), 780);
+  const tf1 = body({ cell: 'gru', hidden_size: 3, num_layers: 2, bidirectional: true, reset_after: false, input: values(2, 3, 3) });
+  assert.equal(expectedNumbers(tf1), 744);
+  assert.equal(expectedNumbers(body({ cell: 'rnn', hidden_size: 4, num_layers: 3, input: values(3, 5, 3) })), 605);
+  assert.equal(expectedNumbers(body({ input: { text: ['hello', 'eolll', 'lleel'], vocabulary: 'helo' } })), 368);
+  assert.equal(expectedNumbers(body({ input: { text: ['hello', 'eolll', 'lleel'] } })), 368);
+});
+
+test('a GET refused as too long (414) is POSTed, and the compact answer arrives decoded', async () => {
+  const calls = [];
+  const bias = { dtype: 'float32', shape: '2', bdata: Buffer.from(new Float32Array([0.5, -1]).buffer).toString('base64') };
+  const reply = (status, json) => ({ status, ok: status < 400, headers: new Headers(), statusText: '', json: async () => json });
+  const saved = globalThis.fetch;
+  globalThis.fetch = async (url, init = {}) => {
+    calls.push([init.method ?? 'GET', url]);
+    return calls.length === 1 ? reply(414, { detail: [{ loc: [], msg: 'too long' }] }) : reply(200, { weights: { bias } });
+  };
+  try {
+    assert.deepEqual(await runNetwork(body()), { weights: { bias: [0.5, -1] } });
+  } finally {
+    globalThis.fetch = saved;
+  }
+  assert.deepEqual(calls.map(([method, url]) => [method, url.split('?')[0]]), [['GET', '/api/run'], ['POST', '/api/run']]);
+  assert.equal(calls[1][1], '/api/run?encoding=b64');
+});
