@@ -59,7 +59,6 @@ def build_result(prepared: PreparedRun, run: "NetworkRun", meta: dict[str, Any])
 
 
 Encoding = Literal["json", "b64"]
-ENCODINGS: tuple[Encoding, ...] = ("json", "b64")
 
 
 def _contiguous(value: Any) -> Any:

@@ -1,5 +1,6 @@
 """Shared helpers of the benches: timing, tables, the app server as a child process, RSS."""
 
+import json
 import os
 import platform
 import socket
@@ -28,6 +29,19 @@ def machine() -> str:
     except (OSError, StopIteration):
         pass
     return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}"
+
+
+def seed_way_times(repeats: int, names: Sequence[str] = ()) -> dict[str, list[float]]:
+    """Seconds per example of the seed's TF1 way (``bench/tf1_seed.py``) in a child process,
+    by preset (every preset when ``names`` is empty)."""
+    done = subprocess.run(
+        [PYTHON, "-m", "bench.tf1_seed", "--repeats", str(repeats), *names],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def median_ms(samples: Sequence[float]) -> float:

@@ -14,8 +14,6 @@ Usage: ``.venv/bin/python -m bench.engine [--quick]``.
 """
 
 import argparse
-import json
-import subprocess
 import time
 
 import numpy as np
@@ -30,19 +28,12 @@ from app.settings import Settings
 from app.validation import PreparedRun, count_numbers, prepare_run
 from app.worker import _set_threads
 from bench import floor
-from bench.common import PYTHON, ROOT, interleaved, machine, median_ms, table
+from bench.common import interleaved, machine, median_ms, seed_way_times, table
 
 
 def seed_way(names: list[str], repeats: int) -> dict[str, float]:
-    """Median seconds per example of the seed's TF1 way, from a child process."""
-    done = subprocess.run(
-        [PYTHON, "-m", "bench.tf1_seed", "--repeats", str(repeats), *names],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    times = json.loads(done.stdout.strip().splitlines()[-1])
+    """Median seconds per example of the seed's TF1 way, by preset."""
+    times = seed_way_times(repeats, names)
     return {name: float(np.median(samples)) for name, samples in times.items()}
 
 

@@ -25,7 +25,7 @@ import tempfile
 from pathlib import Path
 
 from app.presets import presets
-from bench.common import PYTHON, ROOT, Server, machine, percentile, table
+from bench.common import PYTHON, ROOT, Server, machine, percentile, seed_way_times, table
 
 LEVELS = (1, 8, 32)
 
@@ -75,14 +75,8 @@ def fresh_requests(count: int) -> list:
 
 
 def seed_way_ms(repeats: int) -> float:
-    done = subprocess.run(
-        [PYTHON, "-m", "bench.tf1_seed", "--repeats", str(repeats)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    times = json.loads(done.stdout.strip().splitlines()[-1])
+    """The seed's TF1 way: the median over the presets of each one's median, in ms."""
+    times = seed_way_times(repeats)
     return statistics.median(statistics.median(s) for s in times.values()) * 1000
 
 
