@@ -117,12 +117,13 @@ class Worker:
         log.info("engine ready on %s in %.1f s", self.device, time.perf_counter() - started)
 
     def _warm(self) -> None:
-        """Trace every cell variant and run every preset, on each device runs may use."""
-        gru_tf1 = presets()["gru_batch"].config.model_copy(update={"reset_after": False})
+        """Trace every compiled layer and run every preset, on each device runs may use."""
+        from app.engine.unroll import warm_up
+
         runs = [prepare_run(p.config, self.settings) for p in presets().values()]
-        runs.append(prepare_run(gru_tf1, self.settings))
         devices = {self.device, CPU} if self.settings.device == "auto" else {self.device}
         for device in sorted(devices):
+            warm_up(device)
             for prepared in runs:
                 self.run(prepared, device=device)
 

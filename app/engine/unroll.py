@@ -1,9 +1,16 @@
 """The time loop: sequence lengths, directions and layers (SPEC section 4).
 
-One compiled function per cell variant runs a whole network in one call: a loop over layers,
-both directions of a layer together, and a loop over time inside. Its signature has no fixed
-sizes, so batch, steps, input size, hidden size, layer count and direction count never cause a
-new trace: a cell variant is traced once per process, whatever the configuration.
+One compiled function per cell variant and direction count runs one layer: the input
+projection, the time loop (both directions of a bidirectional layer batched together) and the
+padding. Its signature has no fixed sizes, so batch, steps, input size and hidden size never
+cause a new trace: the eight functions (four cell variants, one or two directions) are traced
+once per process. A network of ``L`` layers is ``L`` calls, each layer's outputs passed to the
+next as a tensor, without a copy to numpy in between.
+
+The function holds no loop over layers and no branch on the direction count: on this machine
+TensorFlow's executor costs about a microsecond per graph node it runs, and a loop or a branch
+runs a dozen bookkeeping nodes per value it carries, which is most of a small run's cost (see
+docs/PERFORMANCE.md).
 
 The time loop itself has no masking: every example runs all ``T`` steps, and padding is applied
 afterwards, once, to the whole sequence (outputs and gates ``+0.0``, states and the final state
@@ -13,14 +20,13 @@ mixed in arithmetic.
 """
 
 from dataclasses import dataclass
-from typing import NamedTuple
 
 import numpy as np
 import tensorflow as tf
 
 from app.engine.cells import Cell, make_cell
 from app.engine.config import NetworkSpec
-from app.engine.weights import LayerWeights
+from app.engine.weights import LayerWeights, seeded_weights
 
 StateArrays = dict[str, np.ndarray]
 
@@ -41,28 +47,19 @@ class NetworkRun:
     outputs: np.ndarray  # (B, T, H * directions), the top layer's outputs
 
 
-class Padding(NamedTuple):
-    """Where each example's steps end, computed once per run for every layer."""
-
-    lengths: tf.Tensor  # (B,)
-    last: tf.Tensor  # (N*B,): row of each direction and example's last valid step in (T*N*B, ...)
-    valid: tf.Tensor  # (T, 1, B, 1): the step is within the example's length
-    started: tf.Tensor  # (B, 1): the example has at least one step
-
-
 def _time_loop(
     cell: Cell,
     xw: tf.Tensor,
+    steps: tf.Tensor,
     initial: tuple[tf.Tensor, ...],
     recurrent_kernel: tf.Tensor,
     recurrent_bias: tf.Tensor,
 ) -> tf.Tensor:
-    """Run ``cell`` over every step of ``xw`` (T, ..., G*H), unmasked.
+    """Run ``cell`` over the ``steps`` steps of ``xw`` (T, ..., G*H), unmasked.
 
     ``...`` is ``B`` (one direction) or ``N, B`` (directions batched). Returns (T, ..., K*H): at
     each step ``[h, states..., gates...]`` concatenated on the last axis (``K = 1 + S + G``).
     """
-    steps = tf.shape(xw)[0]
 
     def step(t, packed, *states):
         h, states, gates = cell.step(xw[t], states, recurrent_kernel, recurrent_bias)
@@ -75,157 +72,143 @@ def _time_loop(
     return packed.stack()
 
 
-def _compile_network(
-    cell: Cell, num_states: int, num_gates: int
+def _compile_layer(
+    cell: Cell, num_states: int, num_gates: int, directions: int
 ) -> tf.types.experimental.GenericFunction:
-    """A shape-polymorphic compiled network for one cell variant (see the module docstring)."""
+    """A shape-polymorphic compiled layer for one cell variant and direction count.
+
+    With one direction the weights and states have no direction axis and the matmuls are 2-D;
+    with two, the directions are stacked on a leading axis and batched.
+    """
     blocks = 1 + num_states + num_gates  # K: the output, the states, the gates
-
-    def pad(seq: tf.Tensor, start: tf.Tensor, padding: Padding) -> tuple[tf.Tensor, tf.Tensor]:
-        """Padding on ``seq`` (T, N, B, K*H) in reading order, from the initial state ``start``
-        (N, B, S*H); also the final state (N, B, S*H).
-
-        Past an example's length: output and gates ``+0.0``, states the last valid step's.
-        """
-        steps, directions, batch = tf.unstack(tf.shape(seq)[:3])
-        hidden = tf.shape(start)[-1] // num_states
-        at_last = tf.gather(tf.reshape(seq, [steps * directions * batch, -1]), padding.last)
-        at_last = tf.reshape(at_last[:, hidden : (1 + num_states) * hidden], tf.shape(start))
-        final = tf.where(padding.started, at_last, start)  # (N, B, S*H)
-        fill = tf.pad(final, [[0, 0], [0, 0], [hidden, num_gates * hidden]])  # output, gates 0
-        return tf.where(padding.valid, seq, fill), final
-
-    def one_direction(x, initial, kernel, recurrent_kernel, biases, padding):
-        """Forward only, with 2-D matmuls: (T, 1, B, K*H) and the final state (1, B, S*H)."""
-        xw = tf.einsum("tbd,dg->tbg", x, kernel[0]) + biases[0, 0]  # (T, B, G*H)
-        start = tuple(tf.split(initial[0], num_states, axis=-1))  # S x (B, H)
-        seq = _time_loop(cell, xw, start, recurrent_kernel[0], biases[0, 1])  # (T, B, K*H)
-        return pad(seq[:, None], initial, padding)
-
-    def two_directions(x, initial, kernel, recurrent_kernel, biases, padding):
-        """Both directions batched: (T, 2, B, K*H) in time order and the final (2, B, S*H)."""
-        backward = tf.reverse_sequence(x, padding.lengths, seq_axis=0, batch_axis=1)
-        xw = tf.einsum("tnbd,ndg->tnbg", tf.stack([x, backward], axis=1), kernel)
-        xw += biases[:, 0, None]  # (T, N, B, G*H)
-        start = tuple(tf.split(initial, num_states, axis=-1))  # S x (N, B, H)
-        seq = _time_loop(cell, xw, start, recurrent_kernel, biases[:, 1, None])
-        seq, final = pad(seq, initial, padding)  # (T, N, B, K*H), reading order
-        backward = tf.reverse_sequence(seq[:, 1], padding.lengths, seq_axis=0, batch_axis=1)
-        return tf.stack([seq[:, 0], backward], axis=1), final
+    lead = [None] * (directions - 1)  # the direction axis, if any
 
     @tf.function(
-        autograph=False,  # the loops and branches are written with tf.while_loop and tf.cond
+        autograph=False,  # the loop is written with tf.while_loop
         input_signature=(
-            tf.TensorSpec([None, None, None], tf.float32, name="inputs"),  # (B, T, D)
+            tf.TensorSpec([None, None, None], tf.float32, name="inputs"),  # (T, B, D)
             tf.TensorSpec([None], tf.int32, name="lengths"),  # (B,)
-            tf.TensorSpec([None, None, None, None], tf.float32, name="initial"),
-            # (L, N, B, S*H): the states side by side
-            tf.TensorSpec([None, None, None], tf.float32, name="first_kernel"),  # (N, D, G*H)
-            tf.TensorSpec([None, None, None, None], tf.float32, name="upper_kernels"),
-            # (L-1, N, N*H, G*H)
-            tf.TensorSpec([None, None, None, None], tf.float32, name="recurrent_kernels"),
-            # (L, N, H, G*H)
-            tf.TensorSpec([None, None, 2, None], tf.float32, name="biases"),
-            # (L, N, 2, G*H): the input bias and the recurrent bias
+            tf.TensorSpec([*lead, None, None], tf.float32, name="initial"),
+            # ([N,] B, S*H): the states side by side
+            tf.TensorSpec([*lead, None, None], tf.float32, name="weights"),
+            # ([N,] D + H + 2, G*H): kernel, recurrent kernel, input bias, recurrent bias
         ),
     )
-    def network(inputs, lengths, initial, first_kernel, upper_kernels, recurrent_kernels, biases):
-        num_layers, directions = tf.unstack(tf.shape(initial)[:2])
-        batch, steps = tf.unstack(tf.shape(inputs)[:2])
-        hidden = tf.shape(recurrent_kernels)[2]
-        rows = tf.range(directions * batch)  # row n * B + b of (N * B, ...)
-        padding = Padding(
-            lengths=lengths,
-            last=tf.tile(tf.maximum(lengths - 1, 0), [directions]) * directions * batch + rows,
-            valid=(tf.range(steps)[:, None] < lengths[None, :])[:, None, :, None],
-            started=(lengths > 0)[:, None],
+    def layer(x, lengths, initial, weights):
+        """(K, N, B, T, H) every output, state and gate; the final states (N, B, S*H); the
+        layer's outputs (T, B, N*H), forward | backward: the next layer's inputs."""
+        steps, batch, size = tf.unstack(tf.shape(x))
+        hidden = tf.shape(initial)[-1] // num_states
+        kernel, recurrent_kernel, input_bias, recurrent_bias = tf.split(
+            weights, tf.stack([size, hidden, 1, 1]), axis=-2
         )
-        x = tf.transpose(inputs, [1, 0, 2])  # (T, B, D), then (T, B, N*H)
+        rows = directions * batch  # a row per direction and example: n * B + b
+        if directions == 1:
+            xw = tf.matmul(tf.reshape(x, [steps * batch, size]), kernel) + input_bias
+            xw = tf.reshape(xw, [steps, batch, -1])  # (T, B, G*H)
+        else:
+            backward = tf.reverse_sequence(x, lengths, seq_axis=0, batch_axis=1)
+            xs = tf.reshape(tf.stack([x, backward]), [directions, steps * batch, size])
+            xw = tf.matmul(xs, kernel) + input_bias  # (N, T*B, G*H)
+            xw = tf.transpose(tf.reshape(xw, [directions, steps, batch, -1]), [1, 0, 2, 3])
+        start = tuple(tf.split(initial, num_states, axis=-1))  # S x ([N,] B, H)
+        seq = _time_loop(cell, xw, steps, start, recurrent_kernel, recurrent_bias)
+        # seq: (T, [N,] B, K*H)
 
-        def one_layer(layer, x, per_layer, finals):
-            kernel = tf.cond(
-                layer == 0, lambda: first_kernel, lambda: upper_kernels[layer - 1]
-            )  # (N, D, G*H)
-            args = (x, initial[layer], kernel, recurrent_kernels[layer], biases[layer], padding)
-            seq, final = tf.cond(
-                directions == 1, lambda: one_direction(*args), lambda: two_directions(*args)
-            )  # (T, N, B, K*H), (N, B, S*H)
-            x = tf.reshape(
-                tf.transpose(seq[..., :hidden], [0, 2, 1, 3]), [steps, batch, directions * hidden]
-            )  # (T, B, N*H): the layer's outputs, forward | backward
-            seq = tf.reshape(seq, [steps, directions, batch, blocks, hidden])
-            per_layer = per_layer.write(
-                layer, tf.transpose(seq, [3, 1, 2, 0, 4])
-            )  # (K, N, B, T, H)
-            return layer + 1, x, per_layer, finals.write(layer, final)
-
-        _, x, per_layer, finals = tf.while_loop(
-            lambda layer, *_: layer < num_layers,
-            one_layer,
-            (
-                tf.constant(0),
-                x,
-                tf.TensorArray(tf.float32, size=num_layers),  # L x (K, N, B, T, H)
-                tf.TensorArray(tf.float32, size=num_layers),  # L x (N, B, S*H)
-            ),
-            shape_invariants=(
-                tf.TensorShape([]),
-                tf.TensorShape([None, None, None]),
-                tf.TensorShape(None),
-                tf.TensorShape(None),
-            ),
-            parallel_iterations=1,
+        # Padding. Past an example's length: output and gates +0.0, states the last valid
+        # step's; the final state is the last valid step's (the initial state if none).
+        lengths_per_row = lengths if directions == 1 else tf.tile(lengths, [directions])
+        seq = tf.reshape(seq, [steps * rows, -1])  # row t * N*B + r
+        last = tf.maximum(lengths_per_row - 1, 0) * rows + tf.range(rows)
+        at_last = tf.gather(seq, last)[:, hidden : (1 + num_states) * hidden]
+        initial = tf.reshape(initial, [rows, -1])  # (N*B, S*H)
+        final = tf.where((lengths_per_row > 0)[:, None], at_last, initial)
+        fill = tf.pad(final, [[0, 0], [hidden, num_gates * hidden]])  # output 0, gates 0
+        valid = tf.range(steps)[:, None, None] < lengths_per_row[:, None]  # (T, N*B, 1)
+        seq = tf.where(valid, tf.reshape(seq, [steps, rows, -1]), fill)  # reading order
+        seq = tf.reshape(seq, [steps, directions, batch, blocks, hidden])
+        if directions == 2:
+            backward = tf.reverse_sequence(seq[:, 1], lengths, seq_axis=0, batch_axis=1)
+            seq = tf.stack([seq[:, 0], backward], axis=1)  # time order
+        if directions == 1:
+            outputs = seq[:, 0, :, 0]  # (T, B, H)
+        else:
+            outputs = tf.transpose(seq[:, :, :, 0], [0, 2, 1, 3])  # (T, B, N, H)
+            outputs = tf.reshape(outputs, [steps, batch, directions * hidden])
+        return (
+            tf.transpose(seq, [3, 1, 2, 0, 4]),  # (K, N, B, T, H)
+            tf.reshape(final, [directions, batch, -1]),  # (N, B, S*H)
+            outputs,
         )
-        return per_layer.stack(), finals.stack(), tf.transpose(x, [1, 0, 2])
 
-    return network
-
-
-_NETWORKS: dict[tuple[str, bool], tf.types.experimental.GenericFunction] = {}
-_GRAPHS: dict[tuple[str, bool], tf.types.experimental.AtomicFunction] = {}
+    return layer
 
 
-def _variant(spec: NetworkSpec) -> tuple[str, bool]:
-    return spec.cell, spec.cell == "gru" and spec.reset_after
+_LAYERS: dict[tuple[str, bool, int], tf.types.experimental.GenericFunction] = {}
+_GRAPHS: dict[tuple[str, bool, int], tf.types.experimental.AtomicFunction] = {}
 
 
-def compiled_network(spec: NetworkSpec) -> tf.types.experimental.GenericFunction:
-    """The compiled network for ``spec``'s cell variant, built once per process."""
+def _variant(spec: NetworkSpec) -> tuple[str, bool, int]:
+    return spec.cell, spec.cell == "gru" and spec.reset_after, len(spec.directions)
+
+
+def compiled_layer(spec: NetworkSpec) -> tf.types.experimental.GenericFunction:
+    """The compiled layer for ``spec``'s cell variant and direction count, built once per
+    process."""
     key = _variant(spec)
-    if key not in _NETWORKS:
-        _NETWORKS[key] = _compile_network(
-            make_cell(spec), len(spec.state_names), len(spec.gate_names)
+    if key not in _LAYERS:
+        _LAYERS[key] = _compile_layer(
+            make_cell(spec), len(spec.state_names), len(spec.gate_names), key[2]
         )
-    return _NETWORKS[key]
+    return _LAYERS[key]
 
 
 def _graph(spec: NetworkSpec) -> tf.types.experimental.AtomicFunction:
-    """The traced graph of ``compiled_network(spec)``, called with flat tensors.
+    """The traced graph of ``compiled_layer(spec)``, called with flat tensors.
 
     Calling it directly skips ``tf.function``'s argument binding and type checks (a few hundred
     microseconds a call): the inputs are built here, always in the signature's order and types.
     """
     key = _variant(spec)
     if key not in _GRAPHS:
-        concrete = compiled_network(spec).get_concrete_function()
-        assert not concrete.captured_inputs, "the network captures no tensors"
+        concrete = compiled_layer(spec).get_concrete_function()
+        assert not concrete.captured_inputs, "the layer captures no tensors"
         _GRAPHS[key] = concrete.inference_fn
     return _GRAPHS[key]
 
 
-def _pack_weights(spec: NetworkSpec, weights: list[LayerWeights]) -> tuple[np.ndarray, ...]:
-    """The weights stacked as the compiled network reads them (see its input signature)."""
-    width = spec.num_blocks * spec.hidden_size
-    per_layer = [[layer[d] for d in spec.directions] for layer in weights]
-    first_kernel = np.stack([w.kernel for w in per_layer[0]])  # (N, D, G*H)
-    upper = np.zeros(
-        (spec.num_layers - 1, len(spec.directions), spec.output_size, width), np.float32
-    )
-    for layer, directions in enumerate(per_layer[1:]):
-        upper[layer] = [w.kernel for w in directions]
-    recurrent = np.stack([[w.recurrent_kernel for w in d] for d in per_layer])  # (L, N, H, G*H)
-    biases = np.stack([[np.stack(spec.split_bias(w.bias)) for w in d] for d in per_layer])
-    return first_kernel, upper, recurrent, biases
+def warm_up(device: str | None = None) -> None:
+    """Trace every compiled layer and run it once on ``device`` (TensorFlow optimises a graph
+    on its first run), so that no request pays for it."""
+    for cell, reset_after in (("rnn", True), ("lstm", True), ("gru", True), ("gru", False)):
+        for bidirectional in (False, True):
+            spec = NetworkSpec(cell, 1, bidirectional=bidirectional, reset_after=reset_after)
+            inputs, lengths = np.zeros((1, 1, 1), np.float32), np.ones(1, np.int32)
+            run_network(spec, inputs, lengths, seeded_weights(spec, 1, 0), device=device)
+
+
+def _layer_weights(spec: NetworkSpec, weights: LayerWeights) -> np.ndarray:
+    """One layer's weights as its compiled function reads them: per direction, the rows of the
+    kernel (D), the recurrent kernel (H), the input bias and the recurrent bias, (D + H + 2, G*H);
+    directions stacked on a leading axis when there are two."""
+    per_direction = [
+        np.concatenate([w.kernel, w.recurrent_kernel, spec.bias_rows(w.bias)])
+        for w in (weights[d] for d in spec.directions)
+    ]
+    return per_direction[0] if len(per_direction) == 1 else np.stack(per_direction)
+
+
+def _initial_states(
+    spec: NetworkSpec, batch: int, given: dict[str, StateArrays] | None
+) -> np.ndarray:
+    """One layer's initial states (N, B, S*H), the states side by side; missing ones are 0."""
+    hidden, names = spec.hidden_size, spec.state_names
+    initial = np.zeros((len(spec.directions), batch, len(names) * hidden), np.float32)
+    for n, direction in enumerate(spec.directions):
+        for s, name in enumerate(names):
+            if name in (given or {}).get(direction, {}):
+                initial[n, :, s * hidden : (s + 1) * hidden] = given[direction][name]
+    return initial[0] if len(spec.directions) == 1 else initial
 
 
 def run_network(
@@ -242,36 +225,34 @@ def run_network(
     """
     batch, hidden = inputs.shape[0], spec.hidden_size
     num_states = len(spec.state_names)
-    shape = (spec.num_layers, len(spec.directions), batch, num_states, hidden)
-    initial = np.zeros(shape, np.float32)  # (L, N, B, S, H)
-    for layer, given in enumerate(initial_state or []):
-        for n, direction in enumerate(spec.directions):
-            for s, name in enumerate(spec.state_names):
-                if name in given.get(direction, {}):
-                    initial[layer, n, :, s] = given[direction][name]
+    given = list(initial_state or [])
+    graph = _graph(spec)
+    layers = []
     with tf.device(device):
-        arrays = (
-            inputs.astype(np.float32, copy=False),
-            lengths.astype(np.int32, copy=False),
-            initial.reshape(shape[:3] + (num_states * hidden,)),
-            *_pack_weights(spec, weights),
-        )
-        per_layer, finals, top = _graph(spec).call_flat(*map(tf.constant, arrays))
-    per_layer = per_layer.numpy()  # (L, K, N, B, T, H)
-    finals = finals.numpy().reshape(shape)  # (L, N, B, S, H)
-    layers = [
-        {
-            direction: DirectionRun(
-                outputs=per_layer[layer, 0, n],
-                states={s: per_layer[layer, 1 + k, n] for k, s in enumerate(spec.state_names)},
-                gates={
-                    g: per_layer[layer, 1 + num_states + k, n]
-                    for k, g in enumerate(spec.gate_names)
-                },
-                final_state={s: finals[layer, n, :, k] for k, s in enumerate(spec.state_names)},
+        x = tf.constant(inputs.transpose(1, 0, 2), tf.float32)  # (T, B, D)
+        lengths_tensor = tf.constant(lengths, tf.int32)
+        for layer in range(spec.num_layers):
+            initial = _initial_states(spec, batch, given[layer] if layer < len(given) else None)
+            per_step, finals, x = graph.call_flat(
+                x,
+                lengths_tensor,
+                tf.constant(initial),
+                tf.constant(_layer_weights(spec, weights[layer])),
             )
-            for n, direction in enumerate(spec.directions)
-        }
-        for layer in range(spec.num_layers)
-    ]
-    return NetworkRun(layers=layers, outputs=top.numpy())
+            per_step = per_step.numpy()  # (K, N, B, T, H)
+            finals = finals.numpy().reshape(-1, batch, num_states, hidden)  # (N, B, S, H)
+            layers.append(
+                {
+                    direction: DirectionRun(
+                        outputs=per_step[0, n],
+                        states={s: per_step[1 + k, n] for k, s in enumerate(spec.state_names)},
+                        gates={
+                            g: per_step[1 + num_states + k, n]
+                            for k, g in enumerate(spec.gate_names)
+                        },
+                        final_state={s: finals[n, :, k] for k, s in enumerate(spec.state_names)},
+                    )
+                    for n, direction in enumerate(spec.directions)
+                }
+            )
+    return NetworkRun(layers=layers, outputs=x.numpy().transpose(1, 0, 2))

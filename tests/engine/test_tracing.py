@@ -1,23 +1,23 @@
-"""The compiled network is traced once per cell variant, whatever the configuration."""
+"""A compiled layer is traced once per cell variant and direction count, whatever the
+configuration."""
 
 import numpy as np
 import pytest
 
 from app.engine.config import NetworkSpec
-from app.engine.unroll import compiled_network, run_network
+from app.engine.unroll import compiled_layer, run_network, warm_up
 from app.engine.weights import seeded_weights
 
 VARIANTS = [("rnn", True), ("lstm", True), ("gru", True), ("gru", False)]
 
 
 @pytest.mark.parametrize(("cell", "reset_after"), VARIANTS)
-def test_sizes_layers_and_directions_never_retrace(cell, reset_after):
+def test_sizes_layers_and_initial_states_never_retrace(cell, reset_after):
     rng = np.random.default_rng()
-    first = NetworkSpec(cell, 2, reset_after=reset_after)
-    run_network(
-        first, np.ones((1, 1, 1), np.float32), np.array([1], np.int32), seeded_weights(first, 1, 0)
-    )
-    traced = compiled_network(first).experimental_get_tracing_count()
+    warm_up()
+    compiled = [compiled_layer(NetworkSpec(cell, 2, 1, b, reset_after)) for b in (False, True)]
+    traced = [layer.experimental_get_tracing_count() for layer in compiled]
+    assert traced == [1, 1]
     for batch, steps, size, hidden, layers, bidirectional in [
         (3, 9, 4, 5, 2, True),
         (1, 1, 1, 1, 1, False),
@@ -27,14 +27,19 @@ def test_sizes_layers_and_directions_never_retrace(cell, reset_after):
         spec = NetworkSpec(cell, hidden, layers, bidirectional, reset_after)
         x = rng.normal(size=(batch, steps, size)).astype(np.float32)
         lengths = rng.integers(0, steps + 1, batch).astype(np.int32)
-        run = run_network(spec, x, lengths, seeded_weights(spec, size, 1))
+        initial = [{"forward": {s: rng.normal(size=(batch, hidden)) for s in spec.state_names}}]
+        run = run_network(spec, x, lengths, seeded_weights(spec, size, 1), initial)
         assert run.outputs.shape == (batch, steps, hidden * len(spec.directions))
-    assert compiled_network(first).experimental_get_tracing_count() == traced
+    assert [layer.experimental_get_tracing_count() for layer in compiled] == traced
 
 
-def test_cell_variants_have_their_own_compiled_network():
-    networks = {id(compiled_network(NetworkSpec(c, 2, reset_after=r))) for c, r in VARIANTS}
-    assert len(networks) == len(VARIANTS)
+def test_cell_variants_and_direction_counts_have_their_own_compiled_layer():
+    layers = {
+        id(compiled_layer(NetworkSpec(c, 2, bidirectional=b, reset_after=r)))
+        for c, r in VARIANTS
+        for b in (False, True)
+    }
+    assert len(layers) == 2 * len(VARIANTS)
 
 
 def test_explicit_cpu_device_gives_the_same_numbers():
