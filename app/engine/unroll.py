@@ -25,7 +25,7 @@ import numpy as np
 import tensorflow as tf
 
 from app.engine.cells import Cell, make_cell
-from app.engine.config import NetworkSpec
+from app.engine.config import CellName, NetworkSpec
 from app.engine.weights import LayerWeights, seeded_weights
 
 StateArrays = dict[str, np.ndarray]
@@ -180,7 +180,13 @@ def _graph(spec: NetworkSpec) -> tf.types.experimental.AtomicFunction:
 def warm_up(device: str | None = None) -> None:
     """Trace every compiled layer and run it once on ``device`` (TensorFlow optimises a graph
     on its first run), so that no request pays for it."""
-    for cell, reset_after in (("rnn", True), ("lstm", True), ("gru", True), ("gru", False)):
+    variants: tuple[tuple[CellName, bool], ...] = (
+        ("rnn", True),
+        ("lstm", True),
+        ("gru", True),
+        ("gru", False),
+    )
+    for cell, reset_after in variants:
         for bidirectional in (False, True):
             spec = NetworkSpec(cell, 1, bidirectional=bidirectional, reset_after=reset_after)
             inputs, lengths = np.zeros((1, 1, 1), np.float32), np.ones(1, np.int32)
@@ -202,11 +208,11 @@ def _initial_states(
     spec: NetworkSpec, batch: int, given: dict[str, StateArrays] | None
 ) -> np.ndarray:
     """One layer's initial states (N, B, S*H), the states side by side; missing ones are 0."""
-    hidden, names = spec.hidden_size, spec.state_names
+    hidden, names, given = spec.hidden_size, spec.state_names, given or {}
     initial = np.zeros((len(spec.directions), batch, len(names) * hidden), np.float32)
     for n, direction in enumerate(spec.directions):
         for s, name in enumerate(names):
-            if name in (given or {}).get(direction, {}):
+            if name in given.get(direction, {}):
                 initial[n, :, s * hidden : (s + 1) * hidden] = given[direction][name]
     return initial[0] if len(spec.directions) == 1 else initial
 
