@@ -19,7 +19,7 @@ Tensors = tuple[tf.Tensor, ...]
 class Cell:
     """One step: ``step(xw_t, states, recurrent_kernel, b_rec) -> (h_t, new_states, gates)``.
 
-    ``recurrent_bias`` broadcasts against ``h_{t-1} U`` (``(G*H,)``, or ``(N, 1, G*H)``).
+    ``recurrent_bias`` broadcasts against ``h_{t-1} U`` (``(1, G*H)``, or ``(N, 1, G*H)``).
 
     ``states`` and ``new_states`` follow ``NetworkSpec.state_names``; ``gates`` follow
     ``NetworkSpec.gate_names``, after their activation.

@@ -7,10 +7,10 @@ cause a new trace: the eight functions (four cell variants, one or two direction
 once per process. A network of ``L`` layers is ``L`` calls, each layer's outputs passed to the
 next as a tensor, without a copy to numpy in between.
 
-The function holds no loop over layers and no branch on the direction count: on this machine
-TensorFlow's executor costs about a microsecond per graph node it runs, and a loop or a branch
-runs a dozen bookkeeping nodes per value it carries, which is most of a small run's cost (see
-docs/PERFORMANCE.md).
+The function holds no loop over layers and no branch on the direction count: TensorFlow's
+executor costs one to two microseconds for every graph node it runs, and a loop or a branch adds
+several bookkeeping nodes for every value it carries, which made up most of a small run's cost
+(see docs/PERFORMANCE.md).
 
 The time loop itself has no masking: every example runs all ``T`` steps, and padding is applied
 afterwards, once, to the whole sequence (outputs and gates ``+0.0``, states and the final state
