@@ -72,15 +72,3 @@ class NetworkSpec:
             hidden = self.hidden_size
             b_in[hidden : 2 * hidden] += np.float32(self.forget_bias)
         return b_in, np.zeros_like(b_in)
-
-    def bias_rows(self, bias: np.ndarray) -> np.ndarray:
-        """``split_bias(bias)`` as the two rows of a (2, G*H) float32 array."""
-        rows = np.zeros((2, self.num_blocks * self.hidden_size), np.float32)
-        if self.cell == "gru" and self.reset_after:
-            rows[:] = bias
-            return rows
-        rows[0] = bias
-        if self.cell == "lstm":
-            hidden = self.hidden_size
-            rows[0, hidden : 2 * hidden] += np.float32(self.forget_bias)
-        return rows

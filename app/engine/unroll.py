@@ -198,7 +198,7 @@ def _layer_weights(spec: NetworkSpec, weights: LayerWeights) -> np.ndarray:
     kernel (D), the recurrent kernel (H), the input bias and the recurrent bias, (D + H + 2, G*H);
     directions stacked on a leading axis when there are two."""
     per_direction = [
-        np.concatenate([w.kernel, w.recurrent_kernel, spec.bias_rows(w.bias)])
+        np.vstack([w.kernel, w.recurrent_kernel, *spec.split_bias(w.bias)])
         for w in (weights[d] for d in spec.directions)
     ]
     return per_direction[0] if len(per_direction) == 1 else np.stack(per_direction)
