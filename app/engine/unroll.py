@@ -19,6 +19,7 @@ masked loop's, since a step only reads earlier steps; padding values are selecte
 mixed in arithmetic.
 """
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -95,7 +96,7 @@ def _compile_layer(
         ),
     )
     def layer(x, lengths, initial, weights):
-        """(K, N, B, T, H) every output, state and gate; the final states (N, B, S*H); the
+        """(K, N, B, T, H) every output, state and gate; the final states (N*B, S*H); the
         layer's outputs (T, B, N*H), forward | backward: the next layer's inputs."""
         steps, batch, size = tf.unstack(tf.shape(x))
         hidden = tf.shape(initial)[-1] // num_states
@@ -117,15 +118,18 @@ def _compile_layer(
 
         # Padding. Past an example's length: output and gates +0.0, states the last valid
         # step's; the final state is the last valid step's (the initial state if none).
-        lengths_per_row = lengths if directions == 1 else tf.tile(lengths, [directions])
-        seq = tf.reshape(seq, [steps * rows, -1])  # row t * N*B + r
-        last = tf.maximum(lengths_per_row - 1, 0) * rows + tf.range(rows)
-        at_last = tf.gather(seq, last)[:, hidden : (1 + num_states) * hidden]
-        initial = tf.reshape(initial, [rows, -1])  # (N*B, S*H)
-        final = tf.where((lengths_per_row > 0)[:, None], at_last, initial)
+        if directions == 1:
+            lengths_per_row = lengths  # seq is (T, B, K*H), initial (B, S*H) already
+        else:
+            lengths_per_row = tf.tile(lengths, [directions])
+            seq = tf.reshape(seq, [steps, rows, -1])  # (T, N*B, K*H)
+            initial = tf.reshape(initial, [rows, -1])  # (N*B, S*H)
+        last = tf.stack([tf.maximum(lengths_per_row - 1, 0), tf.range(rows)], axis=1)
+        at_last = tf.gather_nd(seq, last)[:, hidden : (1 + num_states) * hidden]
+        final = tf.where((lengths_per_row > 0)[:, None], at_last, initial)  # (N*B, S*H)
         fill = tf.pad(final, [[0, 0], [hidden, num_gates * hidden]])  # output 0, gates 0
         valid = tf.range(steps)[:, None, None] < lengths_per_row[:, None]  # (T, N*B, 1)
-        seq = tf.where(valid, tf.reshape(seq, [steps, rows, -1]), fill)  # reading order
+        seq = tf.where(valid, seq, fill)  # reading order
         seq = tf.reshape(seq, [steps, directions, batch, blocks, hidden])
         if directions == 2:
             backward = tf.reverse_sequence(seq[:, 1], lengths, seq_axis=0, batch_axis=1)
@@ -137,7 +141,7 @@ def _compile_layer(
             outputs = tf.reshape(outputs, [steps, batch, directions * hidden])
         return (
             tf.transpose(seq, [3, 1, 2, 0, 4]),  # (K, N, B, T, H)
-            tf.reshape(final, [directions, batch, -1]),  # (N, B, S*H)
+            final,  # (N*B, S*H)
             outputs,
         )
 
@@ -204,17 +208,28 @@ def _layer_weights(spec: NetworkSpec, weights: LayerWeights) -> np.ndarray:
     return per_direction[0] if len(per_direction) == 1 else np.stack(per_direction)
 
 
+@functools.lru_cache(maxsize=64)
+def _zeros(device: str | None, shape: tuple[int, ...]) -> tf.Tensor:
+    """Zero initial states, made once per shape and device and shared (tensors are immutable):
+    most runs give no initial state."""
+    with tf.device(device):
+        return tf.zeros(shape)
+
+
 def _initial_states(
-    spec: NetworkSpec, batch: int, given: dict[str, StateArrays] | None
-) -> np.ndarray:
-    """One layer's initial states (N, B, S*H), the states side by side; missing ones are 0."""
-    hidden, names, given = spec.hidden_size, spec.state_names, given or {}
-    initial = np.zeros((len(spec.directions), batch, len(names) * hidden), np.float32)
+    spec: NetworkSpec, batch: int, given: dict[str, StateArrays] | None, device: str | None
+) -> tf.Tensor:
+    """One layer's initial states ([N,] B, S*H), the states side by side; missing ones are 0."""
+    hidden, names = spec.hidden_size, spec.state_names
+    shape = (len(spec.directions), batch, len(names) * hidden)
+    if not given:
+        return _zeros(device, shape[1:] if shape[0] == 1 else shape)
+    initial = np.zeros(shape, np.float32)
     for n, direction in enumerate(spec.directions):
         for s, name in enumerate(names):
             if name in given.get(direction, {}):
                 initial[n, :, s * hidden : (s + 1) * hidden] = given[direction][name]
-    return initial[0] if len(spec.directions) == 1 else initial
+    return tf.constant(initial[0] if shape[0] == 1 else initial)
 
 
 def run_network(
@@ -238,12 +253,11 @@ def run_network(
         x = tf.constant(inputs.transpose(1, 0, 2), tf.float32)  # (T, B, D)
         lengths_tensor = tf.constant(lengths, tf.int32)
         for layer in range(spec.num_layers):
-            initial = _initial_states(spec, batch, given[layer] if layer < len(given) else None)
+            initial = _initial_states(
+                spec, batch, given[layer] if layer < len(given) else None, device
+            )
             per_step, finals, x = graph.call_flat(
-                x,
-                lengths_tensor,
-                tf.constant(initial),
-                tf.constant(_layer_weights(spec, weights[layer])),
+                x, lengths_tensor, initial, tf.constant(_layer_weights(spec, weights[layer]))
             )
             per_step = per_step.numpy()  # (K, N, B, T, H)
             finals = finals.numpy().reshape(-1, batch, num_states, hidden)  # (N, B, S, H)
