@@ -1,28 +1,47 @@
-"""A bounded in-memory cache of serialised run results, shared by identical concurrent requests.
+"""A bounded in-memory cache of run results and their serialised forms.
 
-Results are deterministic: the same normalised configuration always gives the same bytes, so a
-result is cached under its key (``PreparedRun.key`` and the encoding). Entries are evicted least
-recently used first, past ``max_entries`` entries or ``max_bytes`` bytes. A key being computed is
-computed once: every request for it meanwhile awaits the same run (a classroom opening one preset
-costs one run, not two hundred queued ones).
+Results are deterministic: the same normalised configuration always gives the same numbers, so
+a result is cached under its key (``PreparedRun.key``). An entry holds the result's arrays (so a
+second encoding is written without running again) and the bytes of each encoding written so far.
+Entries are evicted least recently used first, past ``max_entries`` entries or ``max_bytes``
+bytes (arrays and encodings together).
 
-Aliases map a digest of a request as it arrived to its key, so a repeated request finds its
-result without being prepared again (validation, seeded weights); they are bounded too.
+Aliases map the digest of a request as it arrived (``post:<digest>`` of a body, ``get:<digest>``
+of a query string) to its key; they are bounded too.
 """
 
-import asyncio
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+
+def nbytes(value: Any) -> int:
+    """Bytes held by the arrays in ``value`` (nested dicts and lists)."""
+    if isinstance(value, np.ndarray):
+        return value.nbytes
+    if isinstance(value, dict):
+        return sum(nbytes(item) for item in value.values())
+    if isinstance(value, list):
+        return sum(nbytes(item) for item in value)
+    return 0
+
+
+@dataclass
+class _Entry:
+    result: dict[str, Any] | None = None
+    encoded: dict[str, bytes] = field(default_factory=dict)
+    size: int = 0
 
 
 class ResultCache:
-    """LRU of ``key -> bytes``, bounded in count and bytes; shares in-flight runs (one loop)."""
+    """LRU of ``key -> result and its encodings``, bounded in count and bytes."""
 
     def __init__(self, max_entries: int, max_bytes: int) -> None:
         self.max_entries, self.max_bytes = max_entries, max_bytes
-        self._entries: OrderedDict[str, bytes] = OrderedDict()
+        self._entries: OrderedDict[str, _Entry] = OrderedDict()
         self._size = 0
-        self._running: dict[str, asyncio.Future[bytes]] = {}
         self._aliases: OrderedDict[str, str] = OrderedDict()
         self.max_aliases = 4 * max_entries
 
@@ -34,11 +53,42 @@ class ResultCache:
         """Bytes held by the cached results."""
         return self._size
 
-    def get(self, key: str) -> bytes | None:
-        value = self._entries.get(key)
-        if value is not None:
+    def _get(self, key: str) -> _Entry | None:
+        entry = self._entries.get(key)
+        if entry is not None:
             self._entries.move_to_end(key)
-        return value
+        return entry
+
+    def get_bytes(self, key: str, encoding: str) -> bytes | None:
+        entry = self._get(key)
+        return entry.encoded.get(encoding) if entry else None
+
+    def get_result(self, key: str) -> dict[str, Any] | None:
+        entry = self._get(key)
+        return entry.result if entry else None
+
+    def put_result(self, key: str, result: dict[str, Any]) -> None:
+        self._add(key, lambda entry: setattr(entry, "result", result), nbytes(result))
+
+    def put_bytes(self, key: str, encoding: str, value: bytes) -> None:
+        self._add(key, lambda entry: entry.encoded.__setitem__(encoding, value), len(value))
+
+    def _add(self, key: str, store: Any, size: int) -> None:
+        """Store into ``key``'s entry (made if missing) unless it alone is over a bound; evict
+        the oldest entries to fit."""
+        if self.max_entries == 0 or size > self.max_bytes:
+            return
+        entry = self._entries.pop(key, None) or _Entry()
+        self._size -= entry.size
+        store(entry)
+        entry.size = nbytes(entry.result) + sum(len(b) for b in entry.encoded.values())
+        if entry.size > self.max_bytes:
+            return
+        self._entries[key] = entry
+        self._size += entry.size
+        while len(self._entries) > self.max_entries or self._size > self.max_bytes:
+            _, evicted = self._entries.popitem(last=False)
+            self._size -= evicted.size
 
     def alias(self, name: str, key: str) -> None:
         """Remember that the request digested as ``name`` has the key ``key``."""
@@ -50,55 +100,3 @@ class ResultCache:
     def resolve(self, name: str) -> str | None:
         """The key of the request digested as ``name``, if it was seen (and is remembered)."""
         return self._aliases.get(name)
-
-    def put(self, key: str, value: bytes) -> None:
-        """Keep ``value`` unless it alone is over a bound; evict the oldest entries to fit."""
-        if key in self._entries:
-            self._size -= len(self._entries.pop(key))
-        if self.max_entries == 0 or len(value) > self.max_bytes:
-            return
-        self._entries[key] = value
-        self._size += len(value)
-        while len(self._entries) > self.max_entries or self._size > self.max_bytes:
-            _, evicted = self._entries.popitem(last=False)
-            self._size -= len(evicted)
-
-    async def get_or_compute(
-        self, key: str, compute: Callable[[], Awaitable[bytes]]
-    ) -> tuple[bytes, str]:
-        """The value for ``key`` and where it came from: ``"hit"``, ``"shared"`` or ``"miss"``.
-
-        ``compute()`` runs once per key at a time; requests arriving meanwhile await its result.
-        A failed computation is not cached: its error goes to every request that awaited it. If
-        the computing request is cancelled, a waiting one computes instead.
-        """
-        while True:
-            value = self.get(key)
-            if value is not None:
-                return value, "hit"
-            running = self._running.get(key)
-            if running is None:
-                break
-            try:
-                value = await asyncio.shield(running)
-            except asyncio.CancelledError:
-                if running.cancelled():
-                    continue  # the computing request went away, not this one
-                raise
-            return value, "shared"
-        future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
-        self._running[key] = future
-        try:
-            value = await compute()
-        except asyncio.CancelledError:
-            future.cancel()
-            raise
-        except BaseException as error:
-            future.set_exception(error)
-            future.exception()  # retrieved: no "never retrieved" warning when nobody waited
-            raise
-        finally:
-            del self._running[key]
-        future.set_result(value)
-        self.put(key, value)
-        return value, "miss"

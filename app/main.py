@@ -1,5 +1,6 @@
-"""Application factory: lifespan (load and warm TensorFlow), static files, routers."""
+"""Application factory: lifespan (start and warm the executor), middleware, static, routers."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -9,27 +10,33 @@ from fastapi.staticfiles import StaticFiles
 from swagger_ui_bundle import swagger_ui_path
 
 from app.errors import install_error_handlers
-from app.middleware import BodySizeLimit
+from app.executors import Executor, make_executor
+from app.middleware import RequestLimits, SecurityHeaders
 from app.routes import api, docs, health, pages
+from app.service import RunService
 from app.settings import Settings, get_settings
-from app.worker import Worker
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the app. The worker starts (and warms TensorFlow) in the lifespan."""
+def create_app(settings: Settings | None = None, executor: Executor | None = None) -> FastAPI:
+    """Build the app. The executor (``settings.executor``'s, unless one is given) starts and
+    warms TensorFlow in the lifespan."""
     settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        worker = Worker(settings)
-        app.state.worker = worker
-        worker.start()
+        service = RunService(settings, executor or make_executor(settings))
+        app.state.service = service
+        service.executor.start()
+        warming = asyncio.ensure_future(service.warm()) if settings.warm_presets else None
         try:
             yield
         finally:
-            worker.stop()
+            if warming is not None:
+                warming.cancel()
+            service.executor.stop()
+            service.stop()
 
     app = FastAPI(
         title="RNN Visualizer",
@@ -42,7 +49,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.dependency_overrides[get_settings] = lambda: settings
     install_error_handlers(app)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestLimits, settings=settings)
+    app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
     app.mount("/vendor/swagger-ui", StaticFiles(directory=swagger_ui_path), name="swagger-ui")
     app.include_router(api.router)

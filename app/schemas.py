@@ -5,13 +5,30 @@ declarations. Rules that depend on the settings or on several fields at once (sh
 vocabulary) are checked in ``app.validation`` and reported in the same error format.
 """
 
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+import numpy as np
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
+    model_validator,
+)
 
 CellType = Literal["rnn", "lstm", "gru"]
-Matrix = list[list[float]]
-Tensor3 = list[list[list[float]]]
+
+
+def _keep_arrays(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    """A long array of numbers arrives already read into numpy (``app.bodies``): keep it as it
+    is. ``app.validation`` turns lists and arrays alike into float32 of the exact shape needed."""
+    return value if isinstance(value, np.ndarray) else handler(value)
+
+
+Vector = Annotated[list[float], WrapValidator(_keep_arrays)]
+Matrix = Annotated[list[list[float]], WrapValidator(_keep_arrays)]
+Tensor3 = Annotated[list[list[list[float]]], WrapValidator(_keep_arrays)]
 
 
 class Strict(BaseModel):
@@ -66,7 +83,7 @@ class DirectionWeights(Strict):
 
     kernel: Matrix = Field(description="[D, G*H], gate blocks in the cell's gate order.")
     recurrent_kernel: Matrix = Field(description="[H, G*H].")
-    bias: list[float] | Matrix = Field(description="[G*H], or [2, 3H] for GRU reset_after.")
+    bias: Vector | Matrix = Field(description="[G*H], or [2, 3H] for GRU reset_after.")
 
 
 class LayerWeights(Strict):
@@ -96,16 +113,45 @@ class RunRequest(Strict):
     weights: Weights | None = None
 
 
+class TypedArray(BaseModel):
+    """A float array under `?encoding=b64`: little-endian float32 values in C order, base64."""
+
+    dtype: Literal["float32"]
+    shape: str = Field(description="Comma-separated dimensions, e.g. `3,5,4` (empty: a scalar).")
+    bdata: str = Field(description="Base64 of the float32 values.")
+
+
+# Response arrays: nested lists of numbers, or typed arrays with ?encoding=b64.
+VectorOut = list[float] | TypedArray
+MatrixOut = list[list[float]] | TypedArray
+Tensor3Out = list[list[list[float]]] | TypedArray
+
+
 class DirectionResult(BaseModel):
-    outputs: Tensor3
-    states: dict[str, Tensor3]
-    gates: dict[str, Tensor3]
-    final_state: dict[str, Matrix]
+    outputs: Tensor3Out
+    states: dict[str, Tensor3Out]
+    gates: dict[str, Tensor3Out]
+    final_state: dict[str, MatrixOut]
 
 
 class LayerResult(BaseModel):
     forward: DirectionResult
     backward: DirectionResult | None = None
+
+
+class DirectionWeightsResult(BaseModel):
+    kernel: MatrixOut
+    recurrent_kernel: MatrixOut
+    bias: VectorOut | MatrixOut
+
+
+class LayerWeightsResult(BaseModel):
+    forward: DirectionWeightsResult
+    backward: DirectionWeightsResult | None = None
+
+
+class WeightsResult(BaseModel):
+    layers: list[LayerWeightsResult]
 
 
 class Meta(BaseModel):
@@ -116,15 +162,17 @@ class Meta(BaseModel):
 
 
 class RunResult(BaseModel):
-    """Everything one run computed, per layer, direction and timestep."""
+    """Everything one run computed, per layer, direction and timestep. `config` is the request
+    normalised (its arrays always plain JSON); every other float array is a typed array under
+    `?encoding=b64`."""
 
     config: RunRequest
     tokens: list[list[str]] | None
-    inputs: Tensor3
+    inputs: Tensor3Out
     sequence_length: list[int]
     layers: list[LayerResult]
-    outputs: Tensor3
-    weights: Weights
+    outputs: Tensor3Out
+    weights: WeightsResult
     meta: Meta
 
 

@@ -46,7 +46,21 @@ class Settings(BaseSettings):
         1, ge=0, description="TensorFlow inter-op threads (0 = TF default)."
     )
     queue_size: int = Field(64, ge=1, description="Runs waiting for the worker before 503.")
-    request_timeout_s: float = Field(30.0, gt=0, description="Deadline of one run before 503.")
+    request_timeout_s: float = Field(
+        30.0,
+        gt=0,
+        description="Deadline of a request, counted from its arrival: a run that cannot finish "
+        "by then is refused with 503 at once; one that finishes later is still cached.",
+    )
+    prepare_threads: int = Field(
+        1,
+        ge=1,
+        description="Threads that read large bodies, draw seeded weights and serialise large "
+        "results (off the event loop; numpy's BLAS runs single-threaded in them).",
+    )
+    prepare_queue_size: int = Field(
+        64, ge=1, description="Large requests waiting for a preparation thread before 503."
+    )
     warm_presets: bool = Field(True, description="Trace and run every preset at start-up.")
     cache_entries: int = Field(256, ge=0, description="Results kept in the in-memory cache.")
     cache_max_bytes: int = Field(

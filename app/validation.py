@@ -3,6 +3,10 @@
 pydantic has already checked types, ranges, choices and unknown fields. Everything here depends
 on several fields at once or on the settings, and fails with an ``InputError`` whose ``loc`` is
 the field's path and whose message states the rule.
+
+Every limit is checked before anything is allocated in proportion to the request: the input's
+shape and the number of numbers the response would carry are known from the request's lengths
+alone, so a request that breaks a limit costs no more memory than its own body.
 """
 
 import hashlib
@@ -25,18 +29,24 @@ StateArrays = dict[str, np.ndarray]
 class PreparedRun:
     """A run ready for the engine, and the normalised request it came from."""
 
-    request: RunRequest  # defaults, vocabulary and lengths filled in
+    request: RunRequest  # defaults, vocabulary and lengths filled in; arrays as float32
     spec: NetworkSpec
     inputs: np.ndarray  # (B, T, D) float32
     lengths: np.ndarray  # (B,) int32
     tokens: list[list[str]] | None
     initial_state: list[dict[str, StateArrays]] | None
     weights: list[LayerWeights]
+    numbers: int  # how many numbers the response carries
 
     @property
     def key(self) -> str:
         """Digest of the normalised request: equal keys give identical results."""
-        return hashlib.sha256(orjson.dumps(self.request.model_dump(mode="json"))).hexdigest()
+        return hashlib.sha256(request_json(self.request)).hexdigest()
+
+
+def request_json(request: RunRequest) -> bytes:
+    """The request as JSON, its arrays written from float32 (one form for lists and arrays)."""
+    return orjson.dumps(request.model_dump(warnings=False), option=orjson.OPT_SERIALIZE_NUMPY)
 
 
 def _limit(value: int, limit: int, loc: Loc, what: str, setting: str) -> None:
@@ -45,7 +55,9 @@ def _limit(value: int, limit: int, loc: Loc, what: str, setting: str) -> None:
 
 
 def _shape_of(data: Any, depth: int) -> list[int]:
-    """The shape implied by the first element at each level of a nested list."""
+    """The shape implied by the first element at each level of a nested list (or an array)."""
+    if isinstance(data, np.ndarray):
+        return list(data.shape) if data.ndim == depth else [0] * depth
     shape = []
     for _ in range(depth):
         shape.append(len(data))
@@ -54,7 +66,14 @@ def _shape_of(data: Any, depth: int) -> list[int]:
 
 
 def _find_mismatch(data: Any, shape: tuple[int, ...], loc: Loc) -> tuple[Loc, str] | None:
-    """The first place where nested lists ``data`` depart from ``shape``, and how."""
+    """The first place where nested lists (or an array) ``data`` depart from ``shape``, and how."""
+    if isinstance(data, np.ndarray):
+        if data.ndim != len(shape):
+            return loc, f"has {data.ndim} dimensions, expected {len(shape)}"
+        for axis, (have, want) in enumerate(zip(data.shape, shape, strict=True)):
+            if have != want:
+                return (*loc, *[0] * axis), f"has {have} entries, expected {want}"
+        return None
     if len(data) != shape[0]:
         return loc, f"has {len(data)} entries, expected {shape[0]}"
     if len(shape) > 1:
@@ -66,7 +85,8 @@ def _find_mismatch(data: Any, shape: tuple[int, ...], loc: Loc) -> tuple[Loc, st
 
 
 def to_array(data: Any, shape: tuple[int, ...], loc: Loc, names: str) -> np.ndarray:
-    """Nested lists as a float32 array of exactly ``shape``; ``names`` reads like "[B][H]"."""
+    """Nested lists (or an array) as a float32 array of exactly ``shape``; ``names`` reads like
+    "[B][H]"."""
     try:
         with np.errstate(over="ignore"):  # overflow to inf is reported below
             array = np.asarray(data, dtype=np.float32)
@@ -80,49 +100,47 @@ def to_array(data: Any, shape: tuple[int, ...], loc: Loc, names: str) -> np.ndar
     return array
 
 
-def _encode_text(
-    text: list[str], vocabulary: str | None, settings: Settings
-) -> tuple[np.ndarray, list[list[str]], str]:
-    """One-hot (B, T, V) inputs, the tokens, and the vocabulary (first appearance by default)."""
-    if vocabulary is None:
-        vocabulary = "".join(dict.fromkeys("".join(text)))
-    elif len(set(vocabulary)) != len(vocabulary):
-        raise InputError(("input", "vocabulary"), "must not repeat a character")
-    index = {char: i for i, char in enumerate(vocabulary)}
-    for b, line in enumerate(text):
-        for t, char in enumerate(line):
-            if char not in index:
-                raise InputError(
-                    ("input", "text", b),
-                    f"character {char!r} at position {t} is not in the vocabulary {vocabulary!r}",
-                )
-    _limit(
-        len(vocabulary),
-        settings.max_input_size,
-        ("input", "vocabulary"),
-        "vocabulary size",
-        "max_input_size",
-    )
-    steps = max(len(line) for line in text)
-    inputs = np.zeros((len(text), steps, len(vocabulary)), np.float32)  # (B, T, V)
-    for b, line in enumerate(text):
-        inputs[b, np.arange(len(line)), [index[c] for c in line]] = 1.0
-    return inputs, [list(line) for line in text], vocabulary
+@dataclass(frozen=True)
+class _Input:
+    """The input's shape and vocabulary, known before anything is allocated."""
+
+    batch: int
+    steps: int
+    size: int
+    vocabulary: str | None
 
 
-def _read_input(
-    request: RunRequest, settings: Settings
-) -> tuple[np.ndarray, list[list[str]] | None, str | None]:
+def _input_shape(request: RunRequest, settings: Settings) -> _Input:
     spec_input = request.input
     if spec_input.text is not None:
-        field: Loc = ("input", "text")
-        _limit(len(spec_input.text), settings.max_batch, field, "batch size", "max_batch")
-        inputs, tokens, vocabulary = _encode_text(spec_input.text, spec_input.vocabulary, settings)
-        if inputs.shape[1] == 0:
+        text, field = spec_input.text, ("input", "text")
+        _limit(len(text), settings.max_batch, field, "batch size", "max_batch")
+        steps = max(len(line) for line in text)
+        _limit(steps, settings.max_steps, field, "the longest line", "max_steps")
+        if steps == 0:
             raise InputError(field, "at least one line must have a character")
-        _limit(inputs.shape[1], settings.max_steps, field, "the longest line", "max_steps")
-        return inputs, tokens, vocabulary
-    assert spec_input.values is not None
+        vocabulary = spec_input.vocabulary
+        if vocabulary is None:
+            vocabulary = "".join(dict.fromkeys("".join(text)))
+        elif len(set(vocabulary)) != len(vocabulary):
+            raise InputError(("input", "vocabulary"), "must not repeat a character")
+        _limit(
+            len(vocabulary),
+            settings.max_input_size,
+            ("input", "vocabulary"),
+            "vocabulary size",
+            "max_input_size",
+        )
+        known = set(vocabulary)
+        for b, line in enumerate(text):
+            for t, char in enumerate(line):
+                if char not in known:
+                    raise InputError(
+                        (*field, b),
+                        f"character {char!r} at position {t} is not in the vocabulary "
+                        f"{vocabulary!r}",
+                    )
+        return _Input(len(text), steps, len(vocabulary), vocabulary)
     field = ("input", "values")
     batch, steps, size = _shape_of(spec_input.values, 3)
     _limit(batch, settings.max_batch, field, "batch size", "max_batch")
@@ -130,14 +148,31 @@ def _read_input(
     _limit(size, settings.max_input_size, field, "the input size (D)", "max_input_size")
     if steps == 0 or size == 0:
         raise InputError(field, "must have at least one step of at least one number")
-    return to_array(spec_input.values, (batch, steps, size), field, "[B][T][D]"), None, None
+    return _Input(batch, steps, size, None)
 
 
-def _lengths(request: RunRequest, inputs: np.ndarray, tokens: list[list[str]] | None) -> np.ndarray:
-    batch, steps = inputs.shape[:2]
+def _build_input(request: RunRequest, shape: _Input) -> tuple[np.ndarray, list[list[str]] | None]:
+    """The (B, T, D) float32 inputs (one-hot for text, zero past each line) and the tokens."""
+    if request.input.text is None:
+        values = to_array(
+            request.input.values, (shape.batch, shape.steps, shape.size), ("input", "values"),
+            "[B][T][D]",
+        )  # fmt: skip
+        return values, None
+    assert shape.vocabulary is not None
+    index = {char: i for i, char in enumerate(shape.vocabulary)}
+    inputs = np.zeros((shape.batch, shape.steps, shape.size), np.float32)  # (B, T, V)
+    for b, line in enumerate(request.input.text):
+        inputs[b, np.arange(len(line)), [index[c] for c in line]] = 1.0
+    return inputs, [list(line) for line in request.input.text]
+
+
+def _lengths(request: RunRequest, shape: _Input) -> np.ndarray:
+    batch, steps = shape.batch, shape.steps
     if request.sequence_length is None:
-        given = [len(t) for t in tokens] if tokens is not None else [steps] * batch
-        return np.asarray(given, np.int32)
+        if request.input.text is not None:
+            return np.asarray([len(line) for line in request.input.text], np.int32)
+        return np.full(batch, steps, np.int32)
     if len(request.sequence_length) != batch:
         raise InputError(
             ("sequence_length",),
@@ -182,8 +217,8 @@ def _initial_state(
     for layer in _per_layer(request.initial_state, spec, "initial_state"):
         per_direction = {}
         for direction, (state, loc) in layer.items():
-            if (state.c is not None) != (spec.cell == "lstm"):
-                rule = "is required for lstm" if spec.cell == "lstm" else "is only for lstm"
+            if (state.c is not None) != ("c" in spec.state_names):
+                rule = "is required for lstm" if "c" in spec.state_names else "is only for lstm"
                 raise InputError((*loc, "c"), rule)
             per_direction[direction] = {
                 name: to_array(getattr(state, name), shape, (*loc, name), "[B][H]")
@@ -220,24 +255,44 @@ def name_of_shape(name: str, spec: NetworkSpec) -> str:
     return "[2][3H]" if len(spec.bias_shape) == 2 else f"[{g}]"
 
 
-def count_numbers(spec: NetworkSpec, batch: int, steps: int, input_size: int) -> int:
-    """How many numbers a run's response carries (inputs, every array, weights)."""
-    per_step = batch * steps * spec.hidden_size
-    per_direction = per_step * (1 + len(spec.state_names) + len(spec.gate_names))
-    per_direction += batch * spec.hidden_size * len(spec.state_names)
-    weights = sum(
+def weight_count(spec: NetworkSpec, input_size: int) -> int:
+    """How many numbers every layer's and direction's weights hold together."""
+    per_direction = sum(
         int(np.prod(shape))
         for layer in range(spec.num_layers)
         for shape in expected_shapes(spec, input_size, layer).values()
     )
-    directions = len(spec.directions)
+    return len(spec.directions) * per_direction
+
+
+def count_numbers(
+    spec: NetworkSpec, batch: int, steps: int, input_size: int, echoed: int = 0
+) -> int:
+    """How many numbers a run's response carries: inputs, every array, weights, and the
+    ``echoed`` numbers of the request's own arrays repeated in ``config``."""
+    per_step = batch * steps * spec.hidden_size
+    per_direction = per_step * (1 + len(spec.state_names) + len(spec.gate_names))
+    per_direction += batch * spec.hidden_size * len(spec.state_names)
     top = batch * steps * spec.output_size
     return (
         batch * steps * input_size
-        + spec.num_layers * directions * per_direction
-        + (directions * weights)
+        + spec.num_layers * len(spec.directions) * per_direction
+        + weight_count(spec, input_size)
         + top
+        + echoed
     )
+
+
+def _echoed(request: RunRequest, spec: NetworkSpec, shape: _Input) -> int:
+    """Numbers of the request's own arrays, which ``config`` repeats (as they must be shaped)."""
+    values = shape.batch * shape.steps * shape.size if request.input.values is not None else 0
+    states = (
+        spec.num_layers * len(spec.directions) * len(spec.state_names)
+        * shape.batch * spec.hidden_size
+        if request.initial_state is not None else 0
+    )  # fmt: skip
+    weights = weight_count(spec, shape.size) if request.weights is not None else 0
+    return values + states + weights
 
 
 def prepare_run(request: RunRequest, settings: Settings) -> PreparedRun:
@@ -258,30 +313,63 @@ def prepare_run(request: RunRequest, settings: Settings) -> PreparedRun:
         reset_after=request.reset_after,
         forget_bias=request.forget_bias,
     )
-    inputs, tokens, vocabulary = _read_input(request, settings)
-    batch, steps, input_size = inputs.shape
-    numbers = count_numbers(spec, batch, steps, input_size)
+    shape = _input_shape(request, settings)
+    numbers = count_numbers(
+        spec, shape.batch, shape.steps, shape.size, _echoed(request, spec, shape)
+    )
     if numbers > settings.max_numbers:
         raise InputError(
             (),
             f"the result would carry {numbers} numbers, above the limit of {settings.max_numbers} "
             "(setting max_numbers): use fewer examples, steps, hidden units or layers",
         )
-    lengths = _lengths(request, inputs, tokens)
-    normalised = request.model_copy(
-        update={
-            "input": request.input.model_copy(update={"vocabulary": vocabulary})
-            if vocabulary is not None
-            else request.input,
-            "sequence_length": lengths.tolist(),
-        }
-    )
+    lengths = _lengths(request, shape)
+    inputs, tokens = _build_input(request, shape)
+    initial_state = _initial_state(request, spec, shape.batch)
+    weights = _weights(request, spec, shape.size)
     return PreparedRun(
-        request=normalised,
+        request=_normalised(request, shape, lengths, inputs, initial_state, weights),
         spec=spec,
         inputs=inputs,
         lengths=lengths,
         tokens=tokens,
-        initial_state=_initial_state(request, spec, batch),
-        weights=_weights(request, spec, input_size),
+        initial_state=initial_state,
+        weights=weights,
+        numbers=numbers,
     )
+
+
+def _normalised(
+    request: RunRequest,
+    shape: _Input,
+    lengths: np.ndarray,
+    inputs: np.ndarray,
+    initial_state: list[dict[str, StateArrays]] | None,
+    weights: list[LayerWeights],
+) -> RunRequest:
+    """The request with defaults, vocabulary and lengths filled in, its arrays the float32
+    arrays the engine reads (so equal runs have equal keys, however their numbers were written)."""
+    given = request.input
+    update = {"vocabulary": shape.vocabulary} if given.text is not None else {"values": inputs}
+    fields: dict[str, Any] = {
+        "input": given.model_copy(update=update),
+        "sequence_length": lengths.tolist(),
+    }
+    if request.initial_state is not None and initial_state is not None:
+        fields["initial_state"] = _with_arrays(request.initial_state, initial_state)
+    if request.weights is not None:
+        arrays = [{d: vars(w) for d, w in layer.items()} for layer in weights]
+        fields["weights"] = _with_arrays(request.weights, arrays)
+    return request.model_copy(update=fields)
+
+
+def _with_arrays(given: Any, arrays: list[dict[str, dict[str, np.ndarray]]]) -> Any:
+    """A copy of ``given`` (initial state or weights) holding, per layer and direction, the
+    named ``arrays``."""
+    layers = [
+        layer.model_copy(
+            update={d: getattr(layer, d).model_copy(update=named) for d, named in per.items()}
+        )
+        for layer, per in zip(given.layers, arrays, strict=True)
+    ]
+    return given.model_copy(update={"layers": layers})

@@ -108,7 +108,8 @@ def free_port() -> int:
 
 
 class Server:
-    """``uvicorn app.main:app`` on a loopback port, as a child process (a context manager)."""
+    """The app as ``make run`` serves it, on a loopback port, as a child process (a context
+    manager)."""
 
     def __init__(self, env: dict[str, str] | None = None) -> None:
         self.port = free_port()
@@ -121,7 +122,8 @@ class Server:
         self.started = time.perf_counter()
         self.process = subprocess.Popen(
             [PYTHON, "-m", "uvicorn", "app.main:app", "--port", str(self.port)]
-            + ["--host", "127.0.0.1", "--no-access-log", "--log-level", "warning"],
+            + ["--http", "app.server:HttpProtocol", "--host", "127.0.0.1"]
+            + ["--no-access-log", "--log-level", "warning"],
             cwd=ROOT,
             env=self.env,
             stdout=subprocess.DEVNULL,

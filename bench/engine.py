@@ -1,6 +1,6 @@
 """Engine latency, side by side in one run: the engine, the numpy floor and the seed's TF1 way.
 
-- every preset: ``run_network`` (what the worker calls) against ``bench/floor.py`` (the same
+- every preset: ``run_network`` (what the engine thread calls) against ``bench/floor.py`` (the same
   math in float32 numpy, interleaved in the same process) and the seed's way (a TF1 graph and
   session per example, ``bench/tf1_seed.py`` in a child process);
 - the large run: LSTM, T = 1000, H = 256, the largest batch that ``max_numbers`` allows,
@@ -26,7 +26,7 @@ from app.results import build_result, to_json
 from app.schemas import RunRequest
 from app.settings import Settings
 from app.validation import PreparedRun, count_numbers, prepare_run
-from app.worker import _set_threads
+from app.executors.local import _set_threads
 from bench import floor
 from bench.common import interleaved, machine, median_ms, seed_way_times, table
 

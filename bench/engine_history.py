@@ -25,7 +25,7 @@ from app.engine.weights import seeded_weights
 from app.presets import presets
 from app.settings import Settings
 from app.validation import prepare_run
-from app.worker import _set_threads
+from app.executors.local import _set_threads
 from bench.common import ROOT, interleaved, machine, median_ms, table
 
 

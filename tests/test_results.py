@@ -54,3 +54,21 @@ def test_both_encodings_carry_the_same_numbers_and_plain_fields():
 def test_plain_json_writes_shortest_float32_numbers():
     body = to_json({"x": np.array([0.1, 1.0, -0.0], np.float32)})
     assert body == b'{"x":[0.1,1.0,-0.0]}'
+
+
+@pytest.mark.parametrize("encoding", ["json", "b64"])
+def test_large_arrays_are_written_in_pieces_with_the_same_bytes(monkeypatch, encoding):
+    rng = np.random.default_rng(secrets.randbits(32))
+    result = {
+        "a": rng.normal(size=(3, 50, 7)).astype(np.float32),
+        "b": rng.normal(size=(1000,)).astype(np.float32),
+        "config": {"input": {"values": rng.normal(size=(2, 9, 3)).astype(np.float32)}},
+    }
+    whole = to_json(result, encoding)
+    monkeypatch.setattr("app.results.PIECE_NUMBERS", 6)  # every array in many pieces
+    assert to_json(result, encoding) == whole
+    decoded = orjson.loads(whole)
+    np.testing.assert_array_equal(  # config stays plain JSON in both encodings
+        np.asarray(decoded["config"]["input"]["values"], np.float32),
+        result["config"]["input"]["values"],
+    )

@@ -1,12 +1,13 @@
-"""Liveness and readiness probes."""
+"""Liveness and readiness probes.
 
-from typing import Annotated
+``/healthz`` is liveness: the process answers (it does nothing else, so it stays instant under
+any load). ``/readyz`` is readiness: the engine is warm *and* making progress; it turns 503 when
+a job has run past the request deadline, so an orchestrator can restart a process whose engine
+hangs while the event loop still answers.
+"""
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-
-from app.routes.api import get_worker
-from app.worker import Worker
 
 router = APIRouter(tags=["health"])
 
@@ -18,8 +19,9 @@ def healthz() -> dict[str, str]:
 
 
 @router.get("/readyz")
-def readyz(worker: Annotated[Worker, Depends(get_worker)]) -> JSONResponse:
-    """200 once TensorFlow is loaded and every preset has run once; 503 before."""
-    if worker.ready:
-        return JSONResponse({"status": "ready", "device": worker.device})
-    return JSONResponse({"status": "starting"}, 503, headers={"Retry-After": "1"})
+def readyz(request: Request) -> JSONResponse:
+    """200 once the engine is warm and while it makes progress; 503 before, or when stalled."""
+    status = request.app.state.service.executor.status()
+    if status["status"] == "ready":
+        return JSONResponse(status)
+    return JSONResponse(status, 503, headers={"Retry-After": "1"})

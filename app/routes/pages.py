@@ -20,9 +20,10 @@ _CSP = (
     "img-src 'self' data: blob:; object-src 'none'; base-uri 'none'; form-action 'self'; "
     "frame-ancestors {ancestors}"
 )
+# The app may be framed by itself only; X-Frame-Options says the same to older browsers.
 APP_HEADERS = {
     "Content-Security-Policy": _CSP.format(ancestors="'self'"),
-    "X-Frame-Options": "DENY",
+    "X-Frame-Options": "SAMEORIGIN",
 }
 # `*` alone leaves out pages opened from disk (file:), such as a course page saved locally.
 EMBED_HEADERS = {"Content-Security-Policy": _CSP.format(ancestors="* file:")}

@@ -48,7 +48,8 @@ def app_url() -> Iterator[str]:
     ARTIFACTS.mkdir(exist_ok=True)
     log = (ARTIFACTS / "e2e-server.log").open("w")
     server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1"]
+        [sys.executable, "-m", "uvicorn", "app.main:app", "--http", "app.server:HttpProtocol"]
+        + ["--host", "127.0.0.1"]
         + ["--port", str(port)],
         cwd=ROOT,
         stdout=log,

@@ -21,5 +21,5 @@ LIMITS = {
 def client():
     app = create_app(Settings(**LIMITS))
     with TestClient(app) as client:
-        app.state.worker.wait_ready(timeout_s=120)
+        app.state.service.executor.wait_ready(timeout_s=120)
         yield client

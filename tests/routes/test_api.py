@@ -8,12 +8,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.errors import Overloaded
+from app.executors.local import LocalExecutor
 from app.main import create_app
 from app.presets import presets
-from app.routes.api import get_worker
 from app.schemas import RunResult
 from app.settings import Settings
-from app.worker import Worker
 
 SEED_NAMES = [
     "one_cell",
@@ -135,39 +134,37 @@ def test_probes_and_offline_docs(client):
     assert "/api/run" in schema["paths"] and "RunRequest" in schema["components"]["schemas"]
 
 
-def test_readyz_is_503_until_the_worker_has_warmed_up():
+def test_readyz_is_503_until_the_engine_has_warmed_up():
     release = threading.Event()
 
-    class SlowStart(Worker):
+    class SlowStart(LocalExecutor):
         def _load(self) -> None:
             release.wait(10)
 
-    app = create_app(Settings())
-    worker = SlowStart(Settings())
-    app.dependency_overrides[get_worker] = lambda: worker
-    worker.start()
-    client = TestClient(app)  # no lifespan: the override is the only worker
-    starting = client.get("/readyz")
-    assert starting.status_code == 503 and starting.headers["Retry-After"] == "1"
-    assert client.get("/healthz").status_code == 200
-    release.set()
-    worker._startup.result(timeout=10)
-    assert client.get("/readyz").status_code == 200
-    worker.stop()
+    executor = SlowStart(Settings())
+    with TestClient(create_app(Settings(), executor)) as client:
+        starting = client.get("/readyz")
+        assert starting.status_code == 503 and starting.headers["Retry-After"] == "1"
+        assert starting.json()["status"] == "starting"
+        assert client.get("/healthz").status_code == 200
+        release.set()
+        executor.wait_ready(timeout_s=10)
+        assert client.get("/readyz").status_code == 200
 
 
 def test_full_queue_answers_overloaded_at_once():
     async def scenario():
-        worker = Worker(Settings(queue_size=1))
+        executor = LocalExecutor(Settings(queue_size=1))
+        executor._thread.start()  # the engine thread, without loading TensorFlow
         release = threading.Event()
-        blocked = asyncio.ensure_future(worker.submit(release.wait, 10))
+        blocked = asyncio.ensure_future(executor.submit(0, release.wait, 1.0, 10))
         await asyncio.sleep(0.05)
         with pytest.raises(Overloaded) as refused:
-            await worker.submit(lambda: None)
+            await executor.submit(0, lambda: None, 0.0)
         release.set()
         assert await blocked is True
-        await worker.submit(lambda: None)  # room again
-        worker.stop()
+        await executor.submit(0, lambda: None, 0.0)  # room again
+        executor.stop()
         return refused.value
 
     refused = asyncio.run(scenario())

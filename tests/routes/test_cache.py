@@ -10,6 +10,7 @@ import pytest
 
 from app.cache import ResultCache
 from app.presets import presets
+from app.service import Flights
 
 
 def config_query(config: dict) -> str:
@@ -157,9 +158,9 @@ def test_b64_encoding_takes_at_most_6_bytes_a_number(client):
     assert len(compact.content) < len(plain.content) / 1.5
 
 
-def test_concurrent_requests_for_one_key_run_it_once():
+def test_concurrent_callers_of_one_key_share_one_flight():
     async def scenario():
-        cache = ResultCache(max_entries=4, max_bytes=1000)
+        flights = Flights()
         calls = 0
 
         async def compute():
@@ -168,75 +169,86 @@ def test_concurrent_requests_for_one_key_run_it_once():
             await asyncio.sleep(0.01)
             return b"result"
 
-        results = await asyncio.gather(*(cache.get_or_compute("k", compute) for _ in range(50)))
-        return calls, results
+        joined = [flights.join("k", compute) for _ in range(50)]
+        results = await asyncio.gather(*(task for task, _ in joined))
+        return calls, results, [started for _, started in joined], len(flights)
 
-    calls, results = asyncio.run(scenario())
-    assert calls == 1
-    assert {value for value, _ in results} == {b"result"}
-    assert sorted(source for _, source in results) == ["miss"] + ["shared"] * 49
+    calls, results, started, left = asyncio.run(scenario())
+    assert calls == 1 and set(results) == {b"result"}
+    assert started == [True] + [False] * 49
+    assert left == 0  # a finished flight is forgotten: the next call starts a new one
 
 
-def test_failed_computation_reaches_every_waiter_and_is_not_cached():
+def test_failed_flight_reaches_every_caller():
     async def scenario():
-        cache = ResultCache(max_entries=4, max_bytes=1000)
+        flights = Flights()
 
         async def fail():
             await asyncio.sleep(0.01)
             raise RuntimeError("boom")
 
-        outcomes = await asyncio.gather(
-            *(cache.get_or_compute("k", fail) for _ in range(3)), return_exceptions=True
-        )
-        return outcomes, cache.get("k")
+        tasks = [flights.join("k", fail)[0] for _ in range(3)]
+        return await asyncio.gather(*tasks, return_exceptions=True)
 
-    outcomes, cached = asyncio.run(scenario())
-    assert all(isinstance(o, RuntimeError) for o in outcomes) and cached is None
+    assert all(isinstance(o, RuntimeError) for o in asyncio.run(scenario()))
 
 
-def test_cancelled_computation_hands_over_to_a_waiter():
+def test_flight_outlives_the_caller_that_started_it():
     async def scenario():
-        cache = ResultCache(max_entries=4, max_bytes=1000)
+        flights = Flights()
+        done = []
 
         async def slow():
             await asyncio.sleep(0.05)
+            done.append(True)
             return b"done"
 
-        first = asyncio.create_task(cache.get_or_compute("k", slow))
+        task, _ = flights.join("k", slow)
+        waiter = asyncio.ensure_future(asyncio.shield(task))
         await asyncio.sleep(0.01)
-        second = asyncio.create_task(cache.get_or_compute("k", slow))
-        await asyncio.sleep(0.01)
-        first.cancel()
-        return await second
+        waiter.cancel()  # the request gave up (its deadline)
+        return await task, done
 
-    assert asyncio.run(scenario()) == (b"done", "miss")
+    assert asyncio.run(scenario()) == (b"done", [True])
 
 
 def test_cache_evicts_least_recently_used_by_count_and_by_bytes():
     cache = ResultCache(max_entries=2, max_bytes=10)
-    cache.put("a", b"1")
-    cache.put("b", b"2")
-    assert cache.get("a") == b"1"  # a is now the most recent
-    cache.put("c", b"3")
-    assert cache.get("b") is None and cache.get("a") == b"1" and cache.get("c") == b"3"
-    cache.put("d", b"123456789")  # 9 bytes: with c, 10 fit; a goes (count)
-    assert cache.get("a") is None and cache.size == 10
-    cache.put("d", b"1234567890")  # 10 bytes: only d fits
-    assert len(cache) == 1 and cache.size == 10 and cache.get("d")
-    cache.put("e", b"x" * 11)  # larger than the whole cache: not kept, nothing evicted
-    assert cache.get("e") is None and cache.get("d")
+    cache.put_bytes("a", "json", b"1")
+    cache.put_bytes("b", "json", b"2")
+    assert cache.get_bytes("a", "json") == b"1"  # a is now the most recent
+    cache.put_bytes("c", "json", b"3")
+    assert cache.get_bytes("b", "json") is None and cache.get_bytes("a", "json") == b"1"
+    assert cache.get_bytes("c", "json") == b"3"  # c is now the most recent
+    cache.put_bytes("d", "json", b"123456789")  # 9 bytes: with c, 10 fit; a goes (count)
+    assert cache.get_bytes("a", "json") is None and cache.size == 10
+    cache.put_bytes("d", "b64", b"1")  # d's second encoding: 10 bytes for d, c goes
+    assert len(cache) == 1 and cache.size == 10 and cache.get_bytes("d", "b64") == b"1"
+    cache.put_bytes("e", "json", b"x" * 11)  # larger than the whole cache: not kept
+    assert cache.get_bytes("e", "json") is None and cache.get_bytes("d", "json")
+
+
+def test_cache_counts_a_results_arrays_in_its_bytes():
+    cache = ResultCache(max_entries=4, max_bytes=100)
+    result = {"a": np.zeros(10, np.float32), "b": [{"c": np.zeros(5, np.float32)}]}
+    cache.put_result("k", result)
+    assert cache.size == 60 and cache.get_result("k") is result
+    cache.put_bytes("k", "json", b"x" * 40)
+    assert cache.size == 100
+    cache.put_result("other", {"a": np.zeros(2, np.float32)})  # k no longer fits beside it
+    assert cache.get_result("k") is None and cache.size == 8
 
 
 def test_cache_of_zero_entries_keeps_nothing():
     cache = ResultCache(max_entries=0, max_bytes=1000)
-    cache.put("a", b"1")
-    assert cache.get("a") is None and len(cache) == 0
+    cache.put_bytes("a", "json", b"1")
+    assert cache.get_bytes("a", "json") is None and len(cache) == 0
 
 
 def test_auto_device_sends_only_large_steps_to_a_gpu():
+    from app.executors.local import CPU, GPU, LocalExecutor, step_macs
     from app.settings import Settings
     from app.validation import prepare_run
-    from app.worker import CPU, GPU, Worker, step_macs
 
     small = prepare_run(presets()["lstm_batch"].config, Settings())
     large = prepare_run(
@@ -244,10 +256,10 @@ def test_auto_device_sends_only_large_steps_to_a_gpu():
     )
     assert step_macs(small) == 3 * 1 * 2 * 4 * 2
     assert step_macs(large) == 3 * 1 * 64 * 4 * 64
-    auto = Worker(Settings(gpu_min_step_macs=10_000))
+    auto = LocalExecutor(Settings(gpu_min_step_macs=10_000))
     assert auto.device_for(large) == CPU  # no GPU seen
     auto.device = GPU  # what loading sets when TensorFlow sees a GPU
     assert auto.device_for(small) == CPU and auto.device_for(large) == GPU
-    forced = Worker(Settings(device="gpu", gpu_min_step_macs=10_000))
+    forced = LocalExecutor(Settings(device="gpu", gpu_min_step_macs=10_000))
     forced.device = GPU
     assert forced.device_for(small) == GPU

@@ -267,7 +267,7 @@ def test_body_that_is_not_utf8_is_422(client):
     )
     assert response.status_code == 422
     assert response.json()["detail"] == [
-        {"loc": ["body"], "msg": "the body could not be read as UTF-8 JSON", "type": "json_invalid"}
+        {"loc": ["body"], "msg": "could not be read as UTF-8 JSON", "type": "json_invalid"}
     ]
 
 

@@ -1,0 +1,72 @@
+"""The executor interface, and the cost model both implementations share."""
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+from app.validation import PreparedRun
+
+if TYPE_CHECKING:
+    from app.engine.unroll import NetworkRun
+
+
+@dataclass(frozen=True)
+class EngineRun:
+    """What the engine computed for one prepared request, and where and how fast."""
+
+    network: "NetworkRun"
+    meta: dict[str, Any] = field(default_factory=dict)  # tensorflow, device, compute_ms, executor
+
+
+class Executor(Protocol):
+    """Runs prepared requests on the engine; validation, caching and HTTP stay outside."""
+
+    name: str
+
+    def start(self) -> None:
+        """Load and warm the engine (returns at once; ``ready`` says when it is done)."""
+
+    def stop(self) -> None: ...
+
+    @property
+    def ready(self) -> bool:
+        """Warm, and making progress: no job has run past its deadline."""
+
+    def status(self) -> dict[str, Any]:
+        """What ``/readyz`` reports: readiness and why."""
+
+    def backlog_s(self) -> float:
+        """Estimated seconds of engine work queued or running now."""
+
+    def estimate_s(self, prepared: PreparedRun) -> float:
+        """Estimated engine seconds of ``prepared``."""
+
+    async def run(self, prepared: PreparedRun) -> EngineRun:
+        """Run ``prepared`` on the engine (503 when its queue is full)."""
+
+
+def run_macs(prepared: PreparedRun) -> int:
+    """Multiply-adds of a run: every layer, direction, example and step, input and recurrent
+    products (the cost that grows with the request; the rest is a fixed ~1 ms)."""
+    spec = prepared.spec
+    batch, steps, size = prepared.inputs.shape
+    width = spec.num_blocks * spec.hidden_size
+    per_step = sum(
+        (spec.layer_input_size(layer, size) + spec.hidden_size) * width
+        for layer in range(spec.num_layers)
+    )
+    return len(spec.directions) * batch * steps * per_step
+
+
+class CostModel:
+    """Seconds of a run from its multiply-adds: ``fixed_s + macs / rate``, the rate learnt from
+    the runs that took long enough to measure it (the machine's speed, whatever it is)."""
+
+    def __init__(self, fixed_s: float = 0.002, rate: float = 1.5e9) -> None:
+        self.fixed_s, self.rate = fixed_s, rate
+
+    def estimate_s(self, macs: int, numbers: int) -> float:
+        return self.fixed_s + macs / self.rate + numbers * 5e-9
+
+    def observe(self, macs: int, seconds: float) -> None:
+        if seconds > 0.02 and macs > 0:
+            self.rate = 0.8 * self.rate + 0.2 * macs / seconds

@@ -1,0 +1,229 @@
+"""The in-process executor: one thread owns TensorFlow, loads it, warms it, and runs every job.
+
+Jobs wait in a bounded priority queue for that thread: ordinary runs before training epochs, so
+a class training networks never starves the charts of the class exploring them; in order of
+arrival otherwise. A full queue answers 503 at once.
+
+Liveness is not readiness: the thread records when its current job started, and ``ready`` turns
+false when one has run past the request deadline (with a grace period), so an orchestrator
+restarts a process whose engine hangs, while ``/healthz`` (the process is alive) stays instant.
+
+Device: ``cpu`` and ``gpu`` settings place every run. ``auto`` uses a GPU, when TensorFlow sees
+one, only for runs whose recurrent step is large (``gpu_min_step_macs``): a step loop of tiny
+kernels runs faster on the CPU than it launches on a GPU.
+"""
+
+import asyncio
+import itertools
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import Any, TypeVar
+
+from app.errors import Overloaded
+from app.executors.base import CostModel, EngineRun, run_macs
+from app.presets import presets
+from app.settings import Settings
+from app.validation import PreparedRun, prepare_run
+
+log = logging.getLogger("rnnvis.executor")
+T = TypeVar("T")
+
+CPU = "/device:CPU:0"
+GPU = "/device:GPU:0"
+RUN, TRAIN = 0, 1  # job priorities: runs first
+STALL_GRACE_S = 5.0  # beyond the deadline, before a running job counts as a hang
+
+
+class LocalExecutor:
+    """Runs engine jobs one at a time on its own thread, behind a bounded priority queue."""
+
+    name = "local"
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.device = CPU  # where runs go; with device=auto, only the large ones go to the GPU
+        self.has_gpu = False
+        self.tensorflow_version = ""
+        self.cost = CostModel()
+        self._jobs: queue.PriorityQueue = queue.PriorityQueue()
+        self._order = itertools.count()
+        self._lock = threading.Lock()
+        self._queued = 0
+        self._backlog_s = 0.0  # estimates of the queued and running jobs
+        self._busy_since: float | None = None
+        self._thread = threading.Thread(target=self._serve, name="engine", daemon=True)
+        self._startup: Future[None] = Future()
+
+    # ---- life cycle ---------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Load and warm TensorFlow on the engine thread (returns at once)."""
+        self._thread.start()
+        self._submit_nowait(RUN, self._load, 0.0, self._startup)
+
+    def stop(self) -> None:
+        self._jobs.put((-1, -1, None, None, 0.0))  # before anything queued
+
+    def wait_ready(self, timeout_s: float) -> None:
+        """Block until warm; re-raise what went wrong during start-up."""
+        self._startup.result(timeout=timeout_s)
+
+    @property
+    def ready(self) -> bool:
+        return self.status()["status"] == "ready"
+
+    def status(self) -> dict[str, Any]:
+        if not self._startup.done():
+            return {"status": "starting"}
+        if self._startup.exception() or not self._thread.is_alive():
+            return {"status": "failed", "detail": str(self._startup.exception() or "stopped")}
+        busy = self._busy_since
+        limit = self.settings.request_timeout_s + STALL_GRACE_S
+        if busy is not None and time.monotonic() - busy > limit:
+            held = time.monotonic() - busy
+            return {"status": "stalled", "detail": f"one job has run for {held:.0f} s"}
+        return {"status": "ready", "device": self.device, "executor": self.name}
+
+    # ---- jobs ---------------------------------------------------------------------------------
+
+    def backlog_s(self) -> float:
+        return self._backlog_s
+
+    def estimate_s(self, prepared: PreparedRun) -> float:
+        return self.cost.estimate_s(run_macs(prepared), prepared.numbers)
+
+    async def run(self, prepared: PreparedRun) -> EngineRun:
+        estimate = self.estimate_s(prepared)
+        return await self.submit(RUN, self._run, estimate, prepared)
+
+    async def submit(self, priority: int, fn: Callable[..., T], estimate_s: float, *args: Any) -> T:
+        """Run ``fn(*args)`` on the engine thread; 503 when the queue is full."""
+        future: Future[T] = Future()
+        self._submit_nowait(priority, lambda: fn(*args), estimate_s, future)
+        return await asyncio.wrap_future(future)
+
+    def _submit_nowait(
+        self, priority: int, fn: Callable[[], Any], estimate_s: float, future: Future
+    ) -> None:
+        with self._lock:
+            if self._queued >= self.settings.queue_size:
+                raise Overloaded(
+                    f"the run queue is full ({self.settings.queue_size} jobs, setting queue_size)",
+                    retry_after_s=max(1.0, self._backlog_s),
+                )
+            self._queued += 1
+            self._backlog_s += estimate_s
+        self._jobs.put((priority, next(self._order), fn, future, estimate_s))
+
+    def _serve(self) -> None:
+        while True:
+            _, _, fn, future, estimate_s = self._jobs.get()
+            if fn is None:
+                return
+            self._busy_since = time.monotonic()
+            try:
+                if future.set_running_or_notify_cancel():
+                    try:
+                        future.set_result(fn())
+                    except BaseException as error:  # reaches the awaiting request
+                        future.set_exception(error)
+            finally:
+                self._busy_since = None
+                with self._lock:
+                    self._queued -= 1
+                    self._backlog_s = max(0.0, self._backlog_s - estimate_s)
+
+    # ---- on the engine thread -----------------------------------------------------------------
+
+    def _load(self) -> None:
+        started = time.perf_counter()
+        import tensorflow as tf
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(1)  # numpy's BLAS: one thread per caller (see app.service)
+        _set_threads(tf, self.settings.intra_op_threads, self.settings.inter_op_threads)
+        self.has_gpu = bool(tf.config.list_physical_devices("GPU"))
+        if self.settings.device == "gpu" and not self.has_gpu:
+            raise RuntimeError("setting device=gpu, but TensorFlow sees no GPU")
+        self.device = GPU if self.has_gpu and self.settings.device != "cpu" else CPU
+        self.tensorflow_version = tf.__version__
+        if self.settings.warm_presets:
+            self._warm()
+        log.info("engine ready on %s in %.1f s", self.device, time.perf_counter() - started)
+
+    def _warm(self) -> None:
+        """Trace every compiled layer and run every preset, on each device runs may use."""
+        from app.engine.unroll import warm_up
+
+        runs = [prepare_run(p.config, self.settings) for p in presets().values()]
+        devices = {self.device, CPU} if self.settings.device == "auto" else {self.device}
+        for device in sorted(devices):
+            warm_up(device)
+            for prepared in runs:
+                self._run(prepared, device=device)
+
+    def device_for(self, prepared: PreparedRun) -> str:
+        """Where ``prepared`` runs: the GPU for large steps under ``auto`` (module docstring)."""
+        if self.device == CPU or self.settings.device == "gpu":
+            return self.device
+        return GPU if step_macs(prepared) >= self.settings.gpu_min_step_macs else CPU
+
+    def _run(self, prepared: PreparedRun, device: str | None = None) -> EngineRun:
+        from app.engine.unroll import run_network
+
+        device = device or self.device_for(prepared)
+        started = time.perf_counter()
+        network = run_network(
+            prepared.spec,
+            prepared.inputs,
+            prepared.lengths,
+            prepared.weights,
+            prepared.initial_state,
+            device=device,
+        )
+        seconds = time.perf_counter() - started
+        self.cost.observe(run_macs(prepared), seconds)
+        meta = {
+            "tensorflow": self.tensorflow_version,
+            "device": device,
+            "compute_ms": round(seconds * 1000, 3),
+            "executor": self.name,
+        }
+        return EngineRun(network, meta)
+
+
+def _set_threads(tf: Any, intra_op: int, inter_op: int) -> None:
+    """Set TensorFlow's thread pools (0 keeps TF's default).
+
+    TensorFlow fixes them when its runtime starts: in a process that already ran TensorFlow
+    (tests, a notebook) the pools in place are kept, with a warning.
+    """
+    threading_config = tf.config.threading
+    for wanted, get, set_ in (
+        (
+            intra_op,
+            threading_config.get_intra_op_parallelism_threads,
+            threading_config.set_intra_op_parallelism_threads,
+        ),
+        (
+            inter_op,
+            threading_config.get_inter_op_parallelism_threads,
+            threading_config.set_inter_op_parallelism_threads,
+        ),
+    ):
+        if wanted and get() != wanted:
+            try:
+                set_(wanted)
+            except RuntimeError:
+                log.warning("TensorFlow already started: its thread pools stay as they are")
+
+
+def step_macs(prepared: PreparedRun) -> int:
+    """Multiply-adds of one recurrent step of one layer: batch x directions x H x G*H."""
+    spec = prepared.spec
+    batch = prepared.inputs.shape[0]
+    return batch * len(spec.directions) * spec.hidden_size * spec.num_blocks * spec.hidden_size

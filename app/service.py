@@ -1,0 +1,306 @@
+"""From a request's bytes to a result's bytes: admission, single flight, cache, executor.
+
+The web tier's whole path for ``/api/run`` (and the exports, which need the same result):
+
+1. **Deadline from arrival.** Every request gets ``request_timeout_s`` from the moment it arrives.
+   It waits for its result at most that long, then answers 503 with ``Retry-After``.
+2. **Single flight.** Identical requests (the same POST body, or the same GET query) share one
+   flight: one preparation, one run, one serialisation, however many arrive, POST or GET, in any
+   encoding (the run is shared between encodings; each encoding is written once). A flight does
+   not belong to the request that started it: when that request gives up at its deadline, the
+   flight goes on, and its result is cached, so a retry is answered from the cache.
+3. **Admission.** Work that cannot finish by the deadline is refused at once (503), from the
+   engine's queued seconds and the run's estimated cost, instead of queueing behind work that
+   will not finish either. A run is refused only when something is queued ahead of it: on an
+   idle engine even a run longer than the deadline starts, so that its retry finds it cached.
+4. **Off the event loop.** Reading a large body, drawing seeded weights (a QR per layer) and
+   writing a large result run on ``prepare_threads`` threads, numpy's BLAS single-threaded there
+   (many threads in one multi-threaded QR serialise on OpenBLAS' lock). Small requests, which
+   cost microseconds, are prepared inline: a thread hop would cost more.
+
+Aliases map the digest of a request as it arrived (``post:`` body, ``get:`` query string: never
+one for the other) to its result's key, so a repeated request skips preparation.
+"""
+
+import asyncio
+import hashlib
+import math
+import time
+from collections.abc import Awaitable, Callable, Hashable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Literal, TypeVar
+
+import numpy as np
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
+
+from app.bodies import read_json
+from app.cache import ResultCache
+from app.engine.weights import weights_sha256
+from app.errors import InputError, Loc, Overloaded
+from app.executors.base import EngineRun, Executor
+from app.presets import presets
+from app.results import Encoding, build_result, to_json
+from app.schemas import RunRequest
+from app.settings import Settings
+from app.validation import PreparedRun, prepare_run
+
+T = TypeVar("T")
+Source = Literal["hit", "shared", "miss"]
+
+SMALL_BODY_BYTES = 65_536  # a body this small is read and checked inline (microseconds)
+INLINE_HIDDEN_SIZE = 64  # seeded weights this small take well under a millisecond to draw
+INLINE_NUMBERS = 100_000  # a result this small is written inline (about a millisecond)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A result's bytes, where they came from (``X-Cache``), and the result's key."""
+
+    body: bytes
+    source: Source
+    key: str
+
+
+class Deadline:
+    """``seconds`` from ``start`` (a request's arrival, ``time.monotonic()``; default now)."""
+
+    def __init__(self, seconds: float, start: float | None = None) -> None:
+        self.seconds = seconds
+        self.at = (time.monotonic() if start is None else start) + seconds
+
+    def remaining(self) -> float:
+        return self.at - time.monotonic()
+
+
+class Flights:
+    """Single flight: one task per key while it runs; later callers join it."""
+
+    def __init__(self) -> None:
+        self._tasks: dict[Hashable, asyncio.Future] = {}
+
+    def join(
+        self, key: Hashable, start: Callable[[], Awaitable[T]]
+    ) -> tuple["asyncio.Future[T]", bool]:
+        """The task computing ``key`` (started now if none is), and whether this call started
+        it. The task outlives whoever awaits it."""
+        running = self._tasks.get(key)
+        if running is not None:
+            return running, False
+        task: asyncio.Future[T] = asyncio.ensure_future(start())
+        self._tasks[key] = task
+        task.add_done_callback(lambda done: self._finished(key, done))
+        return task, True
+
+    def _finished(self, key: Hashable, task: asyncio.Future) -> None:
+        if self._tasks.get(key) is task:
+            del self._tasks[key]
+        if not task.cancelled():
+            task.exception()  # retrieved: nobody may be waiting any more
+
+    def __len__(self) -> int:
+        return len(self._tasks)
+
+
+class PreparePool:
+    """The bounded threads that read, prepare and write large requests (module docstring)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._pool = ThreadPoolExecutor(settings.prepare_threads, thread_name_prefix="prepare")
+        self._pending = 0
+        self._limit_blas()
+
+    def _limit_blas(self) -> None:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(1)
+
+    async def call(self, fn: Callable[..., T], *args: Any) -> T:
+        if self._pending >= self.settings.prepare_queue_size:
+            raise Overloaded(
+                f"{self._pending} large requests are being prepared "
+                "(setting prepare_queue_size): try again shortly",
+                retry_after_s=2,
+            )
+        self._pending += 1
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._pool, fn, *args)
+        finally:
+            self._pending -= 1
+
+    def stop(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def parse_request(value: Any, root: Loc) -> RunRequest:
+    """A run request from parsed JSON (``app.bodies.read_json``); pydantic's errors are all
+    reported, each ``loc`` under ``root`` (``body``, or ``query, config``)."""
+    try:
+        return RunRequest.model_validate(value)
+    except ValidationError as error:
+        errors = [{**e, "loc": (*root, *e["loc"])} for e in error.errors()]
+        raise RequestValidationError(errors) from None
+
+
+def _check_finite(run: EngineRun) -> None:
+    """A finite input can still overflow float32 inside the network (weights of 1e38): refuse
+    it, naming where, rather than serve ``null`` for the numbers JSON cannot carry."""
+    for index, layer in enumerate(run.network.layers):
+        for direction, result in layer.items():
+            for name, array in {"h": result.outputs, **result.states, **result.gates}.items():
+                if not np.isfinite(array).all():
+                    b, t, _ = np.argwhere(~np.isfinite(array))[0]
+                    raise InputError(
+                        (),
+                        f"the run overflowed float32: layer {index + 1} {direction} {name} is not "
+                        f"finite at example {b}, t = {t}; use smaller inputs, weights or "
+                        "initial state",
+                    )
+
+
+class RunService:
+    """Runs, cached and shared; what the routes of ``/api/run`` and ``/api/export`` call."""
+
+    def __init__(self, settings: Settings, executor: Executor) -> None:
+        self.settings = settings
+        self.executor = executor
+        self.cache = ResultCache(settings.cache_entries, settings.cache_max_bytes)
+        self.flights = Flights()
+        self.pool = PreparePool(settings)
+        self._presets: dict[str, PreparedRun] = {}
+
+    def stop(self) -> None:
+        self.pool.stop()
+
+    async def warm(self) -> None:
+        """Once the engine is ready, cache every preset's result (a class opening one is answered
+        from memory from the first request on)."""
+        while not self.executor.ready:
+            await asyncio.sleep(0.1)
+        for name in presets():
+            prepared = await self.prepare_preset(name)
+            await self.result(prepared, "json", Deadline(self.settings.request_timeout_s))
+
+    # ---- preparation --------------------------------------------------------------------------
+
+    async def prepare_preset(self, name: str) -> PreparedRun:
+        """The preset ``name``, validated against the settings once per process."""
+        if name not in self._presets:
+            self._presets[name] = prepare_run(presets()[name].config, self.settings)
+        return self._presets[name]
+
+    async def prepare_body(self, body: bytes) -> PreparedRun:
+        """The run a POST body asks for: read and checked inline when small, else off the loop."""
+        if len(body) > SMALL_BODY_BYTES:
+            return await self.pool.call(self._prepare_body, body)
+        return await self._prepare(parse_request(read_json(body), ("body",)))
+
+    def _prepare_body(self, body: bytes) -> PreparedRun:
+        return prepare_run(parse_request(read_json(body), ("body",)), self.settings)
+
+    async def prepare_config(self, config: str) -> PreparedRun:
+        """The run ``?config=`` asks for, checked exactly as a POST body is."""
+        try:
+            value = read_json(config.encode("utf-8", "surrogatepass"))
+            return await self._prepare(parse_request(value, ("query", "config")))
+        except InputError as error:
+            if error.root == "query":
+                raise
+            raise InputError(("config", *error.loc), error.msg, error.kind, "query") from None
+
+    async def _prepare(self, request: RunRequest) -> PreparedRun:
+        if request.hidden_size <= INLINE_HIDDEN_SIZE:
+            return prepare_run(request, self.settings)
+        return await self.pool.call(prepare_run, request, self.settings)
+
+    # ---- the flights --------------------------------------------------------------------------
+
+    async def answer(
+        self,
+        kind: Literal["post", "get"],
+        raw: bytes,
+        prepare: Callable[[], Awaitable[PreparedRun]],
+        encoding: Encoding,
+        deadline: Deadline,
+    ) -> Answer:
+        """The result for a request (``raw``: its body or query string) in ``encoding``."""
+        name = f"{kind}:{_digest(raw)}"
+        known = self.cache.resolve(name)
+        if known is not None:
+            cached = self.cache.get_bytes(known, encoding)
+            if cached is not None:
+                return Answer(cached, "hit", known)
+
+        async def flight() -> tuple[bytes, str]:
+            prepared = await prepare()
+            self.cache.alias(name, prepared.key)
+            return await self.result(prepared, encoding, deadline), prepared.key
+
+        task, started = self.flights.join(("request", name, encoding), flight)
+        body, key = await self._wait(task, deadline)
+        return Answer(body, "miss" if started else "shared", key)
+
+    def known_key(self, kind: Literal["post", "get"], raw: bytes) -> str | None:
+        """The key of a request seen before (its ETag can be checked before any work)."""
+        return self.cache.resolve(f"{kind}:{_digest(raw)}")
+
+    async def result(self, prepared: PreparedRun, encoding: Encoding, deadline: Deadline) -> bytes:
+        """The bytes of ``prepared``'s result in ``encoding``: cached, or run (once) and written
+        (once per encoding)."""
+        key = prepared.key
+        cached = self.cache.get_bytes(key, encoding)
+        if cached is not None:
+            return cached
+
+        async def write() -> bytes:
+            result: dict[str, Any] | None = self.cache.get_result(key)
+            if result is None:
+                run, _ = self.flights.join(("run", key), lambda: self._run(prepared, deadline))
+                result = await asyncio.shield(run)
+            assert result is not None
+            if prepared.numbers <= INLINE_NUMBERS:
+                body = to_json(result, encoding)
+            else:
+                body = await self.pool.call(to_json, result, encoding)
+            self.cache.put_bytes(key, encoding, body)
+            return body
+
+        task, _ = self.flights.join(("write", key, encoding), write)
+        return await asyncio.shield(task)
+
+    async def _run(self, prepared: PreparedRun, deadline: Deadline) -> dict[str, Any]:
+        estimate = self.executor.estimate_s(prepared)
+        backlog = self.executor.backlog_s()
+        if backlog > 0 and backlog + estimate > deadline.remaining():
+            raise Overloaded(
+                f"the engine has {backlog:.1f} s of work queued and this run needs about "
+                f"{estimate:.1f} s: it could not finish within {deadline.seconds:g} s "
+                "(setting request_timeout_s)",
+                retry_after_s=backlog,
+            )
+        run = await self.executor.run(prepared)
+        _check_finite(run)
+        meta = {**run.meta, "weights_sha256": weights_sha256(prepared.weights)}
+        result = build_result(prepared, run.network, meta)
+        self.cache.put_result(prepared.key, result)
+        return result
+
+    async def _wait(self, task: "asyncio.Future[T]", deadline: Deadline) -> T:
+        remaining = deadline.remaining()
+        try:
+            if remaining <= 0:
+                raise TimeoutError
+            return await asyncio.wait_for(asyncio.shield(task), remaining)
+        except TimeoutError:
+            backlog = self.executor.backlog_s()
+            raise Overloaded(
+                f"the run did not finish within {deadline.seconds:g} s (setting "
+                "request_timeout_s); it goes on, and its result is cached for a retry",
+                retry_after_s=max(1.0, math.ceil(backlog)),
+            ) from None
