@@ -21,12 +21,12 @@ import tensorflow as tf
 
 from app.engine.config import NetworkSpec
 from app.engine.unroll import run_network
+from app.executors.local import _set_threads
 from app.presets import presets
 from app.results import build_result, to_json
 from app.schemas import RunRequest
 from app.settings import Settings
 from app.validation import PreparedRun, count_numbers, prepare_run
-from app.executors.local import _set_threads
 from bench import floor
 from bench.common import interleaved, machine, median_ms, seed_way_times, table
 
