@@ -2,9 +2,8 @@
 
 LSTM runs of T = 100 steps at growing batch x hidden size, each labelled with its step size in
 multiply-adds (``app.executors.local.step_macs``, what ``gpu_min_step_macs`` compares). On a
-machine with
-a GPU the last column shows the ratio; set ``RNNVIS_GPU_MIN_STEP_MACS`` near the first size where
-the GPU wins. Without a GPU it prints the CPU side only.
+machine with a GPU the last column shows the ratio; set ``RNNVIS_GPU_MIN_STEP_MACS`` near the
+first size where the GPU wins. Without a GPU it prints the CPU side only.
 
 Usage: ``.venv/bin/python -m bench.gpu_threshold [--quick]``.
 """
