@@ -29,7 +29,8 @@ from app.errors import InputError, Loc
 BIG_ARRAY_BYTES = 16_384  # arrays of numbers longer than this are read into numpy
 ROW_PIECE_BYTES = 262_144  # longest piece of one row handed to the parser at once
 
-_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+# Possessive: no backtracking state kept per character (the plain form holds ~700 bytes a char).
+_STRING = re.compile(rb'"(?:[^"\\]++|\\.)*+"', re.DOTALL)
 # A run of the characters an array of numbers is made of, starting at a bracket (with NaN and
 # Infinity, which the row parser then refuses, rather than leave them to a parse per number).
 _NUMBERS_RUN = re.compile(rb"\[[\[\]\d\s.,eE+\-NaIinfty]{%d,}" % BIG_ARRAY_BYTES)
