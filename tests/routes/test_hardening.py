@@ -214,7 +214,7 @@ def test_run_past_its_deadline_is_cached_for_the_retry():
     assert retry.headers["x-cache"] in ("hit", "shared")  # the first run's, not a new one
 
 
-# ---- single flight --------------------------------------------------------------------------------
+# ---- single flight ------------------------------------------------------------------------------
 
 
 def test_identical_requests_by_post_and_get_in_both_encodings_run_once(monkeypatch):
@@ -248,7 +248,7 @@ def test_identical_requests_by_post_and_get_in_both_encodings_run_once(monkeypat
     runs, responses = asyncio.run(scenario())
     assert [r.status_code for r in responses] == [200] * 30
     assert len(runs) == 1
-    plain = {r.content for r, k in zip(responses, range(30)) if k < 10 or 15 <= k < 25}
+    plain = {r.content for k, r in enumerate(responses) if k < 10 or 15 <= k < 25}
     assert len(plain) == 1  # one set of bytes per encoding
 
 
