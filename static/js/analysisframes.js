@@ -3,8 +3,8 @@
 // figure(model, opts) once per run ({data, layout}), frame(model, step, opts) per step (the layout's
 // shapes alone), so playback only relayouts shapes. Each chart has a one-sentence summary for screen
 // readers (the pages put it in a visually hidden element). The text, margin and tick helpers are
-// exported for learnframes.js: frames.js keeps its own private (and the compact text there may go
-// under MIN_FONT_PX, which an embedded analysis chart must not).
+// exported for learnframes.js; frames.js has private ones like them, whose compact text goes under
+// MIN_FONT_PX, which an embedded analysis chart must not.
 import {
   ANALYSIS_HEIGHTS, COMPACT_WIDTH, CONNECTIVITY_COLORS, CONNECTIVITY_DECADES, CONNECTIVITY_SCALE, DIRECTION_COLORS, FONT,
   HEATMAP_GAPS_UP_TO, LINE_MARKERS_UP_TO, LOG_TICKS, MIN_FONT_PX, OVERLAY, TICKED_CELLS,
@@ -22,7 +22,6 @@ export function fontSize({ fontScale = 1, compact = false } = {}) {
 }
 
 const LINE_EMS = 1.3; // one line of text
-const TITLE_EMS = 1.8; // an axis title: its line and Plotly's offset from the tick labels
 
 /** Pixels across `chars` characters of the charts' text. */
 export const textPx = (opts, chars) => chars * fontSize(opts) * FONT.charWidth;
@@ -30,23 +29,32 @@ export const textPx = (opts, chars) => chars * fontSize(opts) * FONT.charWidth;
 /** Pixels down `lines` lines of the charts' text. */
 export const linesPx = (opts, lines) => lines * fontSize(opts) * LINE_EMS;
 
-/** Pixels an axis title takes beside its tick labels. */
-export const titlePx = (opts) => fontSize(opts) * TITLE_EMS + 4;
+/** Plotly's axis-title text size: 1.2 times the chart's (its Lib.bigFont). */
+const axisTitleSize = (opts) => Math.round(fontSize(opts) * 1.2);
+
+/**
+ * Pixels from the plot's bottom edge to below its x-axis title: Plotly centres that title 10 px
+ * and three title sizes under the axis (the tick labels' 1.5, then 1.5 of offset).
+ */
+export const xTitleDepth = (opts) => Math.ceil(10 + 3.7 * axisTitleSize(opts));
+
+/** Pixels a y-axis title takes beside its tick labels: its (rotated) line and a gap each side. */
+export const yTitlePx = (opts) => Math.ceil(1.4 * axisTitleSize(opts) + 10);
 
 /**
  * Margins that hold the text around a plot, computed from the text size: `left` / `right`
- * characters of tick labels, `leftTitle` / `rightTitle` an axis title, `top` lines of title and
- * `bottom` lines of tick labels (`bottomTitle` an axis title, `key` lines of a key below it);
- * `rightPx` more pixels on the right (a colour bar).
+ * characters of tick labels, `leftTitle` / `rightTitle` an axis title, `rightPx` more pixels (a
+ * colour bar), `top` lines (a title, a key), below a line of tick labels or (`bottomTitle`) the
+ * tick labels and an axis title.
  */
 export function margins(opts, {
-  left = 0, leftTitle = false, right = 0, rightTitle = false, rightPx = 0, top = 1, bottom = 1, bottomTitle = false, key = 0,
+  left = 0, leftTitle = false, right = 0, rightTitle = false, rightPx = 0, top = 1, bottomTitle = false,
 }) {
   return {
-    l: Math.ceil(textPx(opts, left) + (leftTitle ? titlePx(opts) : 0) + 8),
-    r: Math.ceil(textPx(opts, right) + (rightTitle ? titlePx(opts) : 0) + rightPx + 8),
+    l: Math.ceil(textPx(opts, left) + (leftTitle ? yTitlePx(opts) : 0) + 8),
+    r: Math.ceil(textPx(opts, right) + (rightTitle ? yTitlePx(opts) : 0) + rightPx + 8),
     t: Math.ceil(linesPx(opts, top) + 8),
-    b: Math.ceil(linesPx(opts, bottom + key) + (bottomTitle ? titlePx(opts) : 0) + 8),
+    b: bottomTitle ? xTitleDepth(opts) + 4 : Math.ceil(linesPx(opts, 1) + 8),
   };
 }
 
@@ -81,12 +89,20 @@ export function cellTick(opts, n, px, ems) {
 /** Room in ems for a horizontal tick label of `chars` characters: its width and a space each side. */
 export const labelEms = (chars) => chars * FONT.charWidth + 1;
 
-/** At most how many ticks a continuous axis of `px` pixels gets for labels of `chars` characters (at least 2). */
+/** At most how many ticks a continuous horizontal axis of `px` pixels gets for labels of `chars` characters (at least 2). */
 export const nticks = (opts, px, chars) => Math.max(2, Math.floor(px / (fontSize(opts) * labelEms(chars))));
 
-/** A chart title above the plot area, centred on [x0, x1] of the paper. */
-export const chartTitle = (text, [x0, x1] = [0, 1], y = 1) => ({
-  text, x: (x0 + x1) / 2, y, xref: 'paper', yref: 'paper', xanchor: 'center', yanchor: 'bottom', yshift: 2, showarrow: false,
+/** At most how many ticks a continuous vertical axis of `px` pixels gets: a label every two lines of text (at least 2). */
+export const rowTicks = (opts, px) => Math.max(2, Math.floor(px / linesPx(opts, 2)));
+
+/** A chart title above the plot area, centred on [x0, x1] of the paper, `lines` lines of text higher (over a key). */
+export const chartTitle = (opts, text, [x0, x1] = [0, 1], y = 1, lines = 0) => ({
+  text, x: (x0 + x1) / 2, y, xref: 'paper', yref: 'paper', xanchor: 'center', yanchor: 'bottom', yshift: 2 + linesPx(opts, lines), showarrow: false,
+});
+
+/** A key on its own line between a chart's title and its plot, from the left edge. */
+export const chartKey = (text) => ({
+  text, x: 0, y: 1, xref: 'paper', yref: 'paper', xanchor: 'left', yanchor: 'bottom', yshift: 2, showarrow: false,
 });
 
 /** A value as people read it: two significant digits, in e-notation when below 0.01 or from 1000 on. */
@@ -317,7 +333,7 @@ export const connectivity = {
     const bar = { thickness: opts.compact ? 8 : 12, xpad: 4, ticklen: 3 };
     const barChars = Math.max(...ticks.text.map((s) => s.length));
     const margin = margins(opts, {
-      left: String(model.T - 1).length, leftTitle: true, bottomTitle: true, key: 1,
+      left: String(model.T - 1).length, leftTitle: true, bottomTitle: true, top: 2,
       right: showScale ? barChars : 0, rightPx: showScale ? bar.thickness + 2 * bar.xpad + bar.ticklen + 4 : 0,
     });
     const layout = chartLayout(opts, ANALYSIS_HEIGHTS.connectivity, margin);
@@ -359,11 +375,7 @@ export const connectivity = {
         ...bar, x: 1, xanchor: 'left', len: 1, outlinewidth: 0, ticks: 'outside', tickvals: ticks.values, ticktext: ticks.text,
       },
     };
-    const keyShift = linesPx(opts, 1) + titlePx(opts);
-    layout.annotations = [
-      chartTitle(panelTitle(opts, layer, direction, w.connectivity)),
-      { text: w.key, x: 0, y: 0, xref: 'paper', yref: 'paper', xanchor: 'left', yanchor: 'top', yshift: -keyShift, showarrow: false },
-    ];
+    layout.annotations = [chartTitle(opts, panelTitle(opts, layer, direction, w.connectivity), [0, 1], 1, 1), chartKey(w.key)];
     layout.shapes = connectivity.frame(model, 0, opts);
     return { data, layout };
   },
@@ -437,7 +449,7 @@ export const reach = {
       type: 'log', range: [scale.lo - pad, scale.hi + pad], tickvals: ticks.values.map((v) => 10 ** v), ticktext: ticks.text,
       title: { text: w.strength },
     };
-    layout.annotations = [chartTitle(panelTitle(opts, layer, direction, w.reach(model.length ? t : '–')))];
+    layout.annotations = [chartTitle(opts, panelTitle(opts, layer, direction, w.reach(model.length ? t : '–')))];
     layout.shapes = reach.frame(model, 0, opts);
     return { data, layout };
   },
@@ -489,8 +501,8 @@ function trajectoryPanels(model, opts, layout) {
   const n = model.dirs.length;
   const across = opts.narrow ? 1 : n;
   const down = opts.narrow ? n : 1;
-  const gapX = across > 1 ? (textPx(opts, 6) + titlePx(opts) + 16) / area.w : 0;
-  const gapY = down > 1 ? (linesPx(opts, 2) + titlePx(opts) + 8) / area.h : 0;
+  const gapX = across > 1 ? (textPx(opts, 6) + yTitlePx(opts) + 16) / area.w : 0; // the right panel's tick labels and title
+  const gapY = down > 1 ? (xTitleDepth(opts) + linesPx(opts, 1) + 8) / area.h : 0; // the upper panel's x title, the lower one's title
   const width = (1 - gapX * (across - 1)) / across;
   const height = (1 - gapY * (down - 1)) / down;
   return model.dirs.map((direction, k) => {
@@ -532,9 +544,9 @@ export const trajectory = {
       };
       layout[`yaxis${p.ref}`] = {
         domain: p.y, anchor: `x${p.ref}`, zeroline: false, title: { text: pc(one ? 0 : 1) },
-        range: padded(everywhere.map(([, y]) => y)), nticks: Math.max(2, Math.floor(p.px.h / linesPx(opts, 2))),
+        range: padded(everywhere.map(([, y]) => y)), nticks: rowTicks(opts, p.px.h),
       };
-      layout.annotations.push(chartTitle(panelTitle(opts, layer, p.direction, w.path), p.x, p.y[1]));
+      layout.annotations.push(chartTitle(opts, panelTitle(opts, layer, p.direction, w.path), p.x, p.y[1]));
       const label = (t, k) => `${w.at(t, model.tokens?.[t])}${k === 0 ? ` (${w.start})` : ''}<br>`
         + components[t].map((v, c) => `PC${c + 1} = ${formatValue(v)}`).join(', ');
       return {

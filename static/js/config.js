@@ -146,11 +146,11 @@ export const PROBABILITY_SCALE = [
 /**
  * Learn charts: loss (solid) and accuracy (dashed) lines; right and wrong predictions, told apart by
  * a symbol (✓ / ✗) as well as by colour (Okabe-Ito bluish green / vermillion, light fills with dark
- * ink); the target cell's outline and the most likely character's dot on the probabilities.
+ * ink); the target cell's outline, the most likely character's dot and the step's column on the probabilities.
  */
 export const LEARN_COLORS = {
   loss: '#0072b2', accuracy: '#e69f00', right: '#009e73', wrong: '#d55e00',
-  rightFill: '#d4efe6', wrongFill: '#f9dcc9', ink: '#1f2933', plain: '#ffffff', target: '#000000', predicted: '#ffffff',
+  rightFill: '#d4efe6', wrongFill: '#f9dcc9', ink: '#1f2933', plain: '#ffffff', target: '#000000', predicted: '#ffffff', cursor: '#cc79a7',
 };
 
 /** Heights in pixels (before presenter scaling) of the analysis and Learn charts, per panel row. */

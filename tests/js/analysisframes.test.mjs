@@ -303,20 +303,25 @@ test('axis labels never touch: ticks every 1st, 2nd, 5th… cell as the pixels a
       const labelPx = String(T - 1).length * charPx(opts) + fontSize(opts); // the widest label and a space
       assert.ok((plotW / T) * layout.xaxis.dtick >= labelPx, `x ticks at ${opts.width}px, T = ${T}`);
       assert.ok((plotH / T) * layout.yaxis.dtick >= fontSize(opts) * 1.3, `y ticks at ${opts.width}px, T = ${T}`);
-      assert.ok(layout.margin.l >= String(T - 1).length * charPx(opts) + fontSize(opts) * 1.8);
+      assert.ok(layout.margin.l >= String(T - 1).length * charPx(opts) + Math.round(fontSize(opts) * 1.2) * 1.4);
       const bar = layout.coloraxis.colorbar;
       const labels = Math.max(...bar.ticktext.map((s) => s.length)) * charPx(opts);
       assert.ok(layout.margin.r >= bar.thickness + 2 * bar.xpad + bar.ticklen + labels, `colour bar at ${opts.width}px`);
-      assert.ok(layout.margin.b >= fontSize(opts) * (1.3 * 2 + 1.8), 'tick labels, axis title and key below the plot');
+      const titleSize = Math.round(fontSize(opts) * 1.2); // Plotly's axis titles
+      assert.ok(layout.margin.b >= 10 + 3.5 * titleSize, 'tick labels and axis title below the plot');
+      assert.ok(layout.margin.t >= fontSize(opts) * 1.3 * 2, 'title and key above the plot');
+      assert.deepEqual(layout.annotations.map((a) => a.yshift > 0 && a.y === 1), [true, true]);
+      assert.ok(layout.annotations[0].yshift >= layout.annotations[1].yshift + fontSize(opts) * 1.3, 'the title sits a line above the key');
     }
     const traj = trajectory.figure(analysisModel(runs.gru_bidir, 0), opts).layout;
     const plotW = opts.width - traj.margin.l - traj.margin.r;
     const gapPx = (traj.xaxis2.domain[0] - traj.xaxis.domain[1]) * plotW;
-    assert.ok(gapPx >= 6 * charPx(opts) + fontSize(opts) * 1.8, `the right panel's y labels and title fit the gap at ${opts.width}px`);
+    assert.ok(gapPx >= 6 * charPx(opts) + Math.round(fontSize(opts) * 1.2) * 1.4, `the right panel's y labels and title fit the gap at ${opts.width}px`);
   }
   assert.equal(connectivity.figure(decaying(200, 200, 0.9), { width: 1280 }).layout.xaxis.dtick, undefined); // Plotly spaces long axes
   const narrow = trajectory.figure(analysisModel(runs.gru_bidir, 0), { narrow: true, compact: true, width: 375 }).layout;
   assert.ok(narrow.yaxis2.domain[1] < narrow.yaxis.domain[0]); // stacked, the backward panel below
   const gapPx = (narrow.yaxis.domain[0] - narrow.yaxis2.domain[1]) * (narrow.height - narrow.margin.t - narrow.margin.b);
-  assert.ok(gapPx >= fontSize({ compact: true }) * (1.3 * 2 + 1.8), 'x labels, x title and the lower panel’s title fit between');
+  const compactTitle = Math.round(fontSize({ compact: true }) * 1.2);
+  assert.ok(gapPx >= 10 + 3.5 * compactTitle + fontSize({ compact: true }) * 1.3, 'x labels, x title and the lower panel’s title fit between');
 });
