@@ -113,3 +113,48 @@ export const PLOT_CONFIG = {
   responsive: true,
   modeBarButtonsToRemove: ['select2d', 'lasso2d', 'autoScale2d', 'toggleSpikelines', 'sendChartToCloud'],
 };
+
+// ---- analysis charts (connectivity, trajectories) and Learn charts: analysisframes.js, learnframes.js ----
+
+/** Viridis (perceptually uniform, colour-blind safe, reads in greyscale): log10 of connectivity, dark = weak, yellow = strong. */
+export const CONNECTIVITY_SCALE = [
+  [0, '#440154'], [0.1, '#482475'], [0.2, '#414487'], [0.3, '#355f8d'], [0.4, '#2a788e'], [0.5, '#21918c'],
+  [0.6, '#22a884'], [0.7, '#44bf70'], [0.8, '#7ad151'], [0.9, '#bddf26'], [1, '#fde725'],
+];
+
+/**
+ * Connectivity cells off the log scale: exactly 0 ('no dependence', white like the empty page) and
+ * padding (the network's padding grey); neither colour is on Viridis. `reach`: the memory-reach line.
+ */
+export const CONNECTIVITY_COLORS = { zero: '#ffffff', padding: '#d9d9d9', reach: '#0072b2' };
+
+/** The connectivity colour scale spans at most this many powers of ten below its largest value; smaller values take its lowest colour. */
+export const CONNECTIVITY_DECADES = 8;
+
+/** Most labelled ticks on a log scale (the connectivity colour bar, the memory-reach axis). */
+export const LOG_TICKS = 6;
+
+/** Trajectory colours by direction (Okabe-Ito, as the unit lines): forward blue, backward vermillion. */
+export const DIRECTION_COLORS = { forward: '#0072b2', backward: '#d55e00' };
+
+/** ColorBrewer Blues (sequential, colour-blind safe): a probability from 0 (white) to 1 (dark blue). */
+export const PROBABILITY_SCALE = [
+  [0, '#f7fbff'], [0.125, '#deebf7'], [0.25, '#c6dbef'], [0.375, '#9ecae1'], [0.5, '#6baed6'],
+  [0.625, '#4292c6'], [0.75, '#2171b5'], [0.875, '#08519c'], [1, '#08306b'],
+];
+
+/**
+ * Learn charts: loss (solid) and accuracy (dashed) lines; right and wrong predictions, told apart by
+ * a symbol (✓ / ✗) as well as by colour (Okabe-Ito bluish green / vermillion, light fills with dark
+ * ink); the target cell's outline, the most likely character's dot and the step's column on the probabilities.
+ */
+export const LEARN_COLORS = {
+  loss: '#0072b2', accuracy: '#e69f00', right: '#009e73', wrong: '#d55e00',
+  rightFill: '#d4efe6', wrongFill: '#f9dcc9', ink: '#1f2933', plain: '#ffffff', target: '#000000', predicted: '#ffffff', cursor: '#cc79a7',
+};
+
+/** Heights in pixels (before presenter scaling) of the analysis and Learn charts, per panel row. */
+export const ANALYSIS_HEIGHTS = { connectivity: 320, reach: 220, trajectory: 300, loss: 240, probabilities: 230 };
+
+/** The smallest text of the analysis and Learn charts in pixels, compact ones (embeds) included. */
+export const MIN_FONT_PX = 11;
