@@ -21,7 +21,7 @@ import tensorflow as tf
 
 from app.engine.config import NetworkSpec
 from app.engine.unroll import run_network
-from app.executors.local import _set_threads
+from app.executors.engine import _set_threads
 from app.presets import presets
 from app.results import build_result, to_json
 from app.schemas import RunRequest

@@ -22,7 +22,7 @@ import tensorflow as tf
 from app.engine import unroll
 from app.engine.config import NetworkSpec
 from app.engine.weights import seeded_weights
-from app.executors.local import _set_threads
+from app.executors.engine import _set_threads
 from app.presets import presets
 from app.settings import Settings
 from app.validation import prepare_run

@@ -1,7 +1,7 @@
 """Where a GPU starts to pay: engine latency on the CPU and, when TensorFlow sees one, the GPU.
 
 LSTM runs of T = 100 steps at growing batch x hidden size, each labelled with its step size in
-multiply-adds (``app.executors.local.step_macs``, what ``gpu_min_step_macs`` compares). On a
+multiply-adds (``app.executors.engine.step_macs``, what ``gpu_min_step_macs`` compares). On a
 machine with a GPU the last column shows the ratio; set ``RNNVIS_GPU_MIN_STEP_MACS`` near the
 first size where the GPU wins. Without a GPU it prints the CPU side only.
 
@@ -16,7 +16,7 @@ import tensorflow as tf
 from app.engine.config import NetworkSpec
 from app.engine.unroll import run_network
 from app.engine.weights import seeded_weights
-from app.executors.local import CPU, GPU, _set_threads
+from app.executors.engine import CPU, GPU, _set_threads
 from app.settings import Settings
 from bench.common import interleaved, machine, median_ms, table
 

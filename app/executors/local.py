@@ -8,14 +8,12 @@ Liveness is not readiness: the thread records when its current job started, and 
 false when one has run past the request deadline (with a grace period), so an orchestrator
 restarts a process whose engine hangs, while ``/healthz`` (the process is alive) stays instant.
 
-Device: ``cpu`` and ``gpu`` settings place every run. ``auto`` uses a GPU, when TensorFlow sees
-one, only for runs whose recurrent step is large (``gpu_min_step_macs``): a step loop of tiny
-kernels runs faster on the CPU than it launches on a GPU.
+The engine itself (TensorFlow, device choice, warm-up) is ``app.executors.engine.EngineHost``,
+which a Ray Serve replica keeps too.
 """
 
 import asyncio
 import itertools
-import logging
 import queue
 import threading
 import time
@@ -24,16 +22,12 @@ from concurrent.futures import Future
 from typing import Any, TypeVar
 
 from app.errors import Overloaded
-from app.executors.base import CostModel, EngineRun, run_macs
-from app.presets import presets
+from app.executors.base import EngineRun, run_macs
+from app.executors.engine import EngineHost
 from app.settings import Settings
-from app.validation import PreparedRun, prepare_run
+from app.validation import PreparedRun
 
-log = logging.getLogger("rnnvis.executor")
 T = TypeVar("T")
-
-CPU = "/device:CPU:0"
-GPU = "/device:GPU:0"
 RUN, TRAIN = 0, 1  # job priorities: runs first
 STALL_GRACE_S = 5.0  # beyond the deadline, before a running job counts as a hang
 
@@ -45,10 +39,7 @@ class LocalExecutor:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.device = CPU  # where runs go; with device=auto, only the large ones go to the GPU
-        self.has_gpu = False
-        self.tensorflow_version = ""
-        self.cost = CostModel()
+        self.engine = EngineHost(settings, self.name)
         self._jobs: queue.PriorityQueue = queue.PriorityQueue()
         self._order = itertools.count()
         self._lock = threading.Lock()
@@ -86,7 +77,7 @@ class LocalExecutor:
         if busy is not None and time.monotonic() - busy > limit:
             held = time.monotonic() - busy
             return {"status": "stalled", "detail": f"one job has run for {held:.0f} s"}
-        return {"status": "ready", "device": self.device, "executor": self.name}
+        return {"status": "ready", "device": self.engine.device, "executor": self.name}
 
     # ---- jobs ---------------------------------------------------------------------------------
 
@@ -94,7 +85,7 @@ class LocalExecutor:
         return self._backlog_s
 
     def estimate_s(self, prepared: PreparedRun) -> float:
-        return self.cost.estimate_s(run_macs(prepared), prepared.numbers)
+        return self.engine.cost.estimate_s(run_macs(prepared), prepared.numbers)
 
     async def run(self, prepared: PreparedRun) -> EngineRun:
         estimate = self.estimate_s(prepared)
@@ -140,90 +131,7 @@ class LocalExecutor:
     # ---- on the engine thread -----------------------------------------------------------------
 
     def _load(self) -> None:
-        started = time.perf_counter()
-        import tensorflow as tf
-        from threadpoolctl import threadpool_limits
-
-        threadpool_limits(1)  # numpy's BLAS: one thread per caller (see app.service)
-        _set_threads(tf, self.settings.intra_op_threads, self.settings.inter_op_threads)
-        self.has_gpu = bool(tf.config.list_physical_devices("GPU"))
-        if self.settings.device == "gpu" and not self.has_gpu:
-            raise RuntimeError("setting device=gpu, but TensorFlow sees no GPU")
-        self.device = GPU if self.has_gpu and self.settings.device != "cpu" else CPU
-        self.tensorflow_version = tf.__version__
-        if self.settings.warm_presets:
-            self._warm()
-        log.info("engine ready on %s in %.1f s", self.device, time.perf_counter() - started)
-
-    def _warm(self) -> None:
-        """Trace every compiled layer and run every preset, on each device runs may use."""
-        from app.engine.unroll import warm_up
-
-        runs = [prepare_run(p.config, self.settings) for p in presets().values()]
-        devices = {self.device, CPU} if self.settings.device == "auto" else {self.device}
-        for device in sorted(devices):
-            warm_up(device)
-            for prepared in runs:
-                self._run(prepared, device=device)
-
-    def device_for(self, prepared: PreparedRun) -> str:
-        """Where ``prepared`` runs: the GPU for large steps under ``auto`` (module docstring)."""
-        if self.device == CPU or self.settings.device == "gpu":
-            return self.device
-        return GPU if step_macs(prepared) >= self.settings.gpu_min_step_macs else CPU
+        self.engine.load()
 
     def _run(self, prepared: PreparedRun, device: str | None = None) -> EngineRun:
-        from app.engine.unroll import run_network
-
-        device = device or self.device_for(prepared)
-        started = time.perf_counter()
-        network = run_network(
-            prepared.spec,
-            prepared.inputs,
-            prepared.lengths,
-            prepared.weights,
-            prepared.initial_state,
-            device=device,
-        )
-        seconds = time.perf_counter() - started
-        self.cost.observe(run_macs(prepared), seconds)
-        meta = {
-            "tensorflow": self.tensorflow_version,
-            "device": device,
-            "compute_ms": round(seconds * 1000, 3),
-            "executor": self.name,
-        }
-        return EngineRun(network, meta)
-
-
-def _set_threads(tf: Any, intra_op: int, inter_op: int) -> None:
-    """Set TensorFlow's thread pools (0 keeps TF's default).
-
-    TensorFlow fixes them when its runtime starts: in a process that already ran TensorFlow
-    (tests, a notebook) the pools in place are kept, with a warning.
-    """
-    threading_config = tf.config.threading
-    for wanted, get, set_ in (
-        (
-            intra_op,
-            threading_config.get_intra_op_parallelism_threads,
-            threading_config.set_intra_op_parallelism_threads,
-        ),
-        (
-            inter_op,
-            threading_config.get_inter_op_parallelism_threads,
-            threading_config.set_inter_op_parallelism_threads,
-        ),
-    ):
-        if wanted and get() != wanted:
-            try:
-                set_(wanted)
-            except RuntimeError:
-                log.warning("TensorFlow already started: its thread pools stay as they are")
-
-
-def step_macs(prepared: PreparedRun) -> int:
-    """Multiply-adds of one recurrent step of one layer: batch x directions x H x G*H."""
-    spec = prepared.spec
-    batch = prepared.inputs.shape[0]
-    return batch * len(spec.directions) * spec.hidden_size * spec.num_blocks * spec.hidden_size
+        return self.engine.run(prepared, device)

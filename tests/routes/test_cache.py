@@ -246,7 +246,7 @@ def test_cache_of_zero_entries_keeps_nothing():
 
 
 def test_auto_device_sends_only_large_steps_to_a_gpu():
-    from app.executors.local import CPU, GPU, LocalExecutor, step_macs
+    from app.executors.engine import CPU, GPU, EngineHost, step_macs
     from app.settings import Settings
     from app.validation import prepare_run
 
@@ -256,10 +256,10 @@ def test_auto_device_sends_only_large_steps_to_a_gpu():
     )
     assert step_macs(small) == 3 * 1 * 2 * 4 * 2
     assert step_macs(large) == 3 * 1 * 64 * 4 * 64
-    auto = LocalExecutor(Settings(gpu_min_step_macs=10_000))
+    auto = EngineHost(Settings(gpu_min_step_macs=10_000), "local")
     assert auto.device_for(large) == CPU  # no GPU seen
     auto.device = GPU  # what loading sets when TensorFlow sees a GPU
     assert auto.device_for(small) == CPU and auto.device_for(large) == GPU
-    forced = LocalExecutor(Settings(device="gpu", gpu_min_step_macs=10_000))
+    forced = EngineHost(Settings(device="gpu", gpu_min_step_macs=10_000), "local")
     forced.device = GPU
     assert forced.device_for(small) == GPU
