@@ -2,9 +2,9 @@
 
 One server (``make run``'s, default settings, a child process on a loopback port) and this
 process as the load: asyncio connections on 127.0.0.1 only, every phase bounded in requests and
-in seconds. While each load phase runs, two probes keep asking: ``GET /healthz`` every 20 ms and
-a cached page every 50 ms (``GET /api/run?preset=lstm_batch`` and ``GET /embed``, in turn); their
-p50/p99 are printed beside the phase.
+in seconds. While each load phase runs, two probes, in a process of their own, keep asking:
+``GET /healthz`` every 20 ms and a cached page every 50 ms (``GET /api/run?preset=lstm_batch``
+and ``GET /embed``, in turn); their p50/p99 are printed beside the phase.
 
 Phases, in one run:
 
@@ -30,6 +30,7 @@ clients, 500 small requests; about a minute).
 import argparse
 import asyncio
 import json
+import multiprocessing
 import os
 import signal
 import subprocess
@@ -86,8 +87,12 @@ async def read(reader: asyncio.StreamReader) -> tuple[int, dict[str, str], int]:
         name, _, value = line.partition(":")
         headers[name.strip().lower()] = value.strip()
     length = int(headers.get("content-length", 0))
-    if length:
-        await reader.readexactly(length)
+    left = length
+    while left:  # read and drop: the load process keeps no body, so its own loop stays light
+        chunk = await reader.read(min(left, 1 << 20))
+        if not chunk:
+            raise asyncio.IncompleteReadError(b"", left)
+        left -= len(chunk)
     return int(lines[0].split()[1]), headers, length
 
 
@@ -112,14 +117,36 @@ async def probe(port: int, stop: asyncio.Event, result: Probe) -> None:
     await asyncio.gather(every(0.02, [health], result.healthz), every(0.05, pages, result.cached))
 
 
+def _probe_process(port: int, stop: Any, results: Any) -> None:
+    """The probes, in a process of their own: the load's reading of hundreds of megabytes must
+    not delay the probes' own event loop, or the probes would measure the load, not the server."""
+
+    async def run() -> Probe:
+        done, result = asyncio.Event(), Probe()
+
+        async def watch() -> None:
+            while not stop.is_set():
+                await asyncio.sleep(0.01)
+            done.set()
+
+        await asyncio.gather(watch(), probe(port, done, result))
+        return result
+
+    result = asyncio.run(run())
+    results.put((result.healthz, result.cached, result.failures))
+
+
 async def under_probes(port: int, load: Coroutine[Any, Any, list[Outcome]]) -> tuple[list, Probe]:
-    """``load``'s outcomes, and what the probes saw while it ran."""
-    stop, result = asyncio.Event(), Probe()
-    probing = asyncio.ensure_future(probe(port, stop, result))
+    """``load``'s outcomes, and what the probes (another process) saw while it ran."""
+    context = multiprocessing.get_context("spawn")
+    stop, results = context.Event(), context.Queue()
+    prober = context.Process(target=_probe_process, args=(port, stop, results), daemon=True)
+    prober.start()
     outcomes = await load
     stop.set()
-    await probing
-    return outcomes, result
+    healthz, cached, failures = await asyncio.to_thread(results.get, True, 60)
+    prober.join(10)
+    return outcomes, Probe(healthz, cached, failures)
 
 
 def max_size_body(seed: int) -> str:

@@ -96,7 +96,9 @@ async def run_get(
     service: ServiceDep,
     config: Annotated[
         str | None,
-        Query(description="The run configuration as URL-encoded JSON (the POST body)."),
+        Query(
+            min_length=1, description="The run configuration as URL-encoded JSON (the POST body)."
+        ),
     ] = None,
     preset: Annotated[str | None, PRESET] = None,
     encoding: Annotated[Encoding, ENCODING] = "json",

@@ -425,6 +425,12 @@ def test_b64_results_conform_to_the_response_schema(client):
     )
     assert "one_cell" in json.dumps(preset["schema"])  # an empty preset is not schema-valid
     assert client.get("/api/run?preset=").status_code == 422
+    config = next(
+        p for p in schema["paths"]["/api/run"]["get"]["parameters"] if p["name"] == "config"
+    )
+    assert config["schema"]["anyOf"][0]["minLength"] == 1  # nor is an empty config
+    empty = client.get("/api/run?config=")
+    assert empty.status_code == 422 and empty.json()["detail"][0]["loc"] == ["query", "config"]
 
 
 def test_every_response_carries_the_security_headers(client):
