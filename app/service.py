@@ -10,9 +10,11 @@ The web tier's whole path for ``/api/run`` (and the exports, which need the same
    not belong to the request that started it: when that request gives up at its deadline, the
    flight goes on, and its result is cached, so a retry is answered from the cache.
 3. **Admission.** Work that cannot finish by the deadline is refused at once (503), from the
-   engine's queued seconds and the run's estimated cost, instead of queueing behind work that
-   will not finish either. A run is refused only when something is queued ahead of it: on an
-   idle engine even a run longer than the deadline starts, so that its retry finds it cached.
+   queued seconds and the job's estimated cost, instead of queueing behind work that will not
+   finish either: at the preparation threads (rates learnt per kind of work, ``WorkRates``) and
+   again at the engine (``app.executors.base.CostModel``). Work is refused only when something
+   is queued ahead of it: on an idle engine even a run longer than the deadline starts, so that
+   its retry finds it cached.
 4. **Off the event loop.** Reading a large body, drawing seeded weights (a QR per layer) and
    writing a large result run on ``prepare_threads`` threads, numpy's BLAS single-threaded there
    (many threads in one multi-threaded QR serialise on OpenBLAS' lock). Small requests, which
@@ -28,6 +30,7 @@ import math
 import time
 from collections.abc import Awaitable, Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
@@ -37,6 +40,7 @@ from pydantic import ValidationError
 
 from app.bodies import read_json
 from app.cache import ResultCache
+from app.engine.config import NetworkSpec
 from app.engine.weights import weights_sha256
 from app.errors import InputError, Loc, Overloaded
 from app.executors.base import EngineRun, Executor
@@ -103,13 +107,39 @@ class Flights:
         return len(self._tasks)
 
 
+class WorkRates:
+    """Units of preparation work per second, by kind, learnt from what the pool ran: body bytes
+    read, multiply-adds of seeded weights (the QR), numbers written. Starting rates are this
+    2-core machine's, single-threaded; the first measured jobs take over."""
+
+    def __init__(self) -> None:
+        self.rates = {"body": 5e7, "weights": 3e9, "write": 1e7}
+
+    def estimate_s(self, kind: str, units: float) -> float:
+        return units / self.rates[kind]
+
+    def observe(self, kind: str, units: float, seconds: float) -> None:
+        if seconds > 0.005 and units > 0:
+            self.rates[kind] = 0.8 * self.rates[kind] + 0.2 * units / seconds
+
+
+# The deadline of the request a flight serves, for the preparation it queues (set by
+# ``RunService.answer`` in the requester's context, which the flight's task copies).
+_DEADLINE: ContextVar["Deadline | None"] = ContextVar("deadline", default=None)
+
+
 class PreparePool:
-    """The bounded threads that read, prepare and write large requests (module docstring)."""
+    """The bounded threads that read, prepare and write large requests (module docstring).
+
+    Admission: a job that would start too late to finish by its request's deadline, behind the
+    estimated seconds already queued here, is refused at once (503), as the engine does."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._pool = ThreadPoolExecutor(settings.prepare_threads, thread_name_prefix="prepare")
         self._pending = 0
+        self._backlog_s = 0.0
+        self.rates = WorkRates()
         self._limit_blas()
 
     def _limit_blas(self) -> None:
@@ -117,21 +147,53 @@ class PreparePool:
 
         threadpool_limits(1)
 
-    async def call(self, fn: Callable[..., T], *args: Any) -> T:
+    async def call(self, kind: str, units: float, fn: Callable[..., T], *args: Any) -> T:
+        """``fn(*args)`` on a preparation thread; ``units`` of ``kind`` say what it costs."""
         if self._pending >= self.settings.prepare_queue_size:
             raise Overloaded(
                 f"{self._pending} large requests are being prepared "
                 "(setting prepare_queue_size): try again shortly",
                 retry_after_s=2,
             )
+        estimate = self.rates.estimate_s(kind, units)
+        deadline = _DEADLINE.get()
+        wait = self._backlog_s / self.settings.prepare_threads
+        if deadline is not None and self._pending and wait + estimate > deadline.remaining():
+            raise Overloaded(
+                f"{wait:.1f} s of preparation is queued and this request needs about "
+                f"{estimate:.1f} s more: it could not finish within {deadline.seconds:g} s "
+                "(setting request_timeout_s)",
+                retry_after_s=wait,
+            )
         self._pending += 1
+        self._backlog_s += estimate
+
+        def timed() -> T:
+            started = time.perf_counter()
+            try:
+                return fn(*args)
+            finally:
+                self.rates.observe(kind, units, time.perf_counter() - started)
+
         try:
-            return await asyncio.get_running_loop().run_in_executor(self._pool, fn, *args)
+            return await asyncio.get_running_loop().run_in_executor(self._pool, timed)
         finally:
             self._pending -= 1
+            self._backlog_s = max(0.0, self._backlog_s - estimate)
 
     def stop(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def weights_units(request: RunRequest) -> float:
+    """Multiply-adds of drawing a request's seeded weights, about: a QR of a (G*H, H) matrix per
+    layer and direction (zero when the request gives its weights)."""
+    if request.weights is not None:
+        return 0.0
+    hidden = request.hidden_size
+    blocks = NetworkSpec(request.cell, hidden).num_blocks
+    directions = 2 if request.bidirectional else 1
+    return 2.0 * request.num_layers * directions * blocks * hidden**3
 
 
 def _digest(data: bytes) -> str:
@@ -198,7 +260,7 @@ class RunService:
     async def prepare_body(self, body: bytes) -> PreparedRun:
         """The run a POST body asks for: read and checked inline when small, else off the loop."""
         if len(body) > SMALL_BODY_BYTES:
-            return await self.pool.call(self._prepare_body, body)
+            return await self.pool.call("body", len(body), self._prepare_body, body)
         return await self._prepare(parse_request(read_json(body), ("body",)))
 
     def _prepare_body(self, body: bytes) -> PreparedRun:
@@ -215,9 +277,15 @@ class RunService:
             raise InputError(("config", *error.loc), error.msg, error.kind, "query") from None
 
     async def _prepare(self, request: RunRequest) -> PreparedRun:
-        if request.hidden_size <= INLINE_HIDDEN_SIZE:
+        settings = self.settings
+        too_large = (
+            request.hidden_size > settings.max_hidden_size
+            or request.num_layers > settings.max_layers
+        )  # refused by prepare_run at once: a 422, never a 503 for the pool's backlog
+        if request.hidden_size <= INLINE_HIDDEN_SIZE or too_large:
             return prepare_run(request, self.settings)
-        return await self.pool.call(prepare_run, request, self.settings)
+        units = weights_units(request)
+        return await self.pool.call("weights", units, prepare_run, request, self.settings)
 
     # ---- the flights --------------------------------------------------------------------------
 
@@ -242,6 +310,7 @@ class RunService:
             self.cache.alias(name, prepared.key)
             return await self.result(prepared, encoding, deadline), prepared.key
 
+        _DEADLINE.set(deadline)  # this request's context: the flight's task copies it
         task, started = self.flights.join(("request", name, encoding), flight)
         body, key = await self._wait(task, deadline)
         return Answer(body, "miss" if started else "shared", key)
@@ -267,7 +336,7 @@ class RunService:
             if prepared.numbers <= INLINE_NUMBERS:
                 body = to_json(result, encoding)
             else:
-                body = await self.pool.call(to_json, result, encoding)
+                body = await self.pool.call("write", prepared.numbers, to_json, result, encoding)
             self.cache.put_bytes(key, encoding, body)
             return body
 

@@ -140,6 +140,44 @@ def test_work_that_cannot_finish_in_time_is_refused_at_once():
     assert "could not finish within 3 s" in response.json()["detail"]
 
 
+def test_preparation_that_cannot_finish_in_time_is_refused_at_once(monkeypatch):
+    real = service_module.prepare_run
+    release = threading.Event()
+
+    def held(*args):
+        release.wait(10)
+        return real(*args)
+
+    monkeypatch.setattr(service_module, "prepare_run", held)
+    app = create_app(Settings(warm_presets=False, request_timeout_s=3))
+
+    async def scenario():
+        async with app.router.lifespan_context(app):
+            service = app.state.service
+            while not service.executor.ready:
+                await asyncio.sleep(0.05)
+            service.pool.rates.rates["weights"] = 1e6  # an H = 100 LSTM's QR: about 8 s here
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+                first = asyncio.ensure_future(
+                    client.post("/api/run", json={"hidden_size": 100, "input": {"text": ["a"]}})
+                )
+                await asyncio.sleep(0.2)  # the first holds the only preparation thread
+                started = time.monotonic()
+                second = await client.post(
+                    "/api/run", json={"hidden_size": 100, "seed": 1, "input": {"text": ["a"]}}
+                )
+                took = time.monotonic() - started
+                release.set()
+                await first
+            return second, took
+
+    second, took = asyncio.run(scenario())
+    assert second.status_code == 503 and took < 1.0
+    assert int(second.headers["retry-after"]) >= 3
+    assert "preparation is queued" in second.json()["detail"]
+
+
 # ---- 2. memory in proportion to the body --------------------------------------------------------
 
 
