@@ -237,7 +237,8 @@ def test_large_values_are_read_into_numpy_with_their_rules(default_client):
 
 
 def test_run_past_its_deadline_is_cached_for_the_retry():
-    app = create_app(Settings(warm_presets=False, request_timeout_s=0.05))
+    # A deadline no run can meet (1 ms), and a run that takes tens of milliseconds.
+    app = create_app(Settings(warm_presets=False, request_timeout_s=0.001))
     config = {"cell": "lstm", "hidden_size": 64, "input": {"values": [[[0.5] * 8] * 400] * 4}}
     with TestClient(app) as client:
         app.state.service.executor.wait_ready(timeout_s=120)
