@@ -13,13 +13,14 @@ router = APIRouter(tags=["health"])
 
 
 @router.get("/healthz")
-def healthz() -> dict[str, str]:
-    """The process is alive (TensorFlow may still be loading)."""
+async def healthz() -> dict[str, str]:
+    """The process is alive (TensorFlow may still be loading). Answered on the event loop, no
+    thread hop: it must not queue behind the thread pool's work."""
     return {"status": "ok"}
 
 
 @router.get("/readyz")
-def readyz(request: Request) -> JSONResponse:
+async def readyz(request: Request) -> JSONResponse:
     """200 once the engine is warm and while it makes progress; 503 before, or when stalled."""
     status = request.app.state.service.executor.status()
     if status["status"] == "ready":

@@ -294,6 +294,28 @@ def test_identical_requests_by_post_and_get_in_both_encodings_run_once(monkeypat
 # ---- 5. readiness reflects progress -------------------------------------------------------------
 
 
+def test_healthz_answers_while_every_worker_thread_is_busy():
+    app = create_app(Settings(warm_presets=False))
+
+    async def scenario():
+        import anyio.to_thread
+
+        limiter = anyio.to_thread.current_default_thread_limiter()
+        limiter.total_tokens = 1
+        release = threading.Event()
+        holding = asyncio.ensure_future(anyio.to_thread.run_sync(release.wait, 10))
+        await asyncio.sleep(0.05)  # the one worker thread is taken
+        transport = httpx.ASGITransport(app=app)
+        try:
+            async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+                return await asyncio.wait_for(client.get("/healthz"), 2)
+        finally:
+            release.set()
+            await holding
+
+    assert asyncio.run(scenario()).status_code == 200
+
+
 def test_readyz_turns_503_while_the_engine_is_stalled(monkeypatch):
     monkeypatch.setattr(local, "STALL_GRACE_S", 0.0)
     app = create_app(Settings(warm_presets=False, request_timeout_s=0.2))
