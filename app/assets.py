@@ -7,6 +7,11 @@ One digest per folder, not per file, keeps the ES modules' relative imports (``.
 working: they resolve to the same digest. And a change to a module does not make a reader fetch
 Plotly again (``vendor/`` has its own digest).
 
+Beside each module ``js/x.js`` the tree serves ``js/x.bundle.js``: the module and everything it
+imports as one script (``app.export.bundle``), made from the files when first asked for. The
+pages load their entry so, in one request instead of one per module (docs/FRONTEND.md measures
+it against preloading each module).
+
 The plain ``/static/<path>`` still answers (``no-cache``: revalidated with its ETag, 304 when
 unchanged), for anything that names a file directly. Each file is compressed once per process,
 when first asked for: gzip (level 9) and brotli (quality 11, or 9 for files past
@@ -25,12 +30,18 @@ from pathlib import Path
 
 import brotli
 
+from app.export.bundle import bundle_sources, parse_module
+
 ROOT = Path(__file__).resolve().parent.parent / "static"
 DIGEST_CHARS = 12
 YEAR_S = 31_536_000
 BROTLI_MAX_QUALITY_BYTES = 262_144
 COMPRESSIBLE = ("text/", "application/javascript", "image/svg+xml", "application/json")
 ENCODINGS = ("br", "gzip")  # preferred first
+BUNDLE = ".bundle.js"
+# What every page loads (templates/base.html): the front end's entry as one bundle.
+PAGE_ASSETS = {"stylesheet": "css/app.css", "plotly": "vendor/plotly.min.js",
+               "entry": "js/main.bundle.js"}  # fmt: skip
 
 
 def _sha256(data: bytes) -> str:
@@ -113,23 +124,56 @@ class StaticTree:
         return h.hexdigest()[:DIGEST_CHARS]
 
     def url(self, path: str) -> str:
-        """The content-hashed URL of the file at ``path`` (relative to ``static/``)."""
-        if path not in self.assets:
+        """The content-hashed URL of the file at ``path`` (relative to ``static/``), or of a
+        module's bundle (``js/main.bundle.js``)."""
+        if _module(path) not in self.assets:
             raise KeyError(f"no static file {path!r}")
         return f"/static/{self.digests[_folder(path)]}/{path}"
 
     def lookup(self, url_path: str) -> tuple[Asset, bool] | None:
         """The asset a path under ``/static/`` names, and whether it was content-hashed."""
         digest, _, rest = url_path.partition("/")
-        asset = self.assets.get(rest)
-        if asset is not None and self.digests[_folder(rest)] == digest:
-            return asset, True
-        asset = self.assets.get(url_path)
-        return (asset, False) if asset is not None else None
+        if _module(rest) in self.assets and self.digests[_folder(rest)] == digest:
+            return self.asset(rest), True
+        return (self.asset(url_path), False) if _module(url_path) in self.assets else None
+
+    def asset(self, path: str) -> Asset:
+        """The file at ``path``, or the bundle of the module it names."""
+        if path.endswith(BUNDLE):
+            return self._bundle(path)
+        return self.assets[path]
+
+    @lru_cache(maxsize=16)  # noqa: B019 (one tree per process, never freed)
+    def _bundle(self, path: str) -> Asset:
+        return Asset(path, self.bundle(_module(path)).encode(), "text/javascript")
+
+    def bundle(self, entry: str) -> str:
+        """The module ``entry`` and everything it imports as one module script."""
+        sources = {path: self.text(path) for path in self.assets if path.endswith(".js")}
+        return bundle_sources(sources, entry)
 
     def text(self, path: str) -> str:
         """The file at ``path`` as UTF-8 text."""
         return self.assets[path].data.decode("utf-8")
+
+    def warm(self) -> None:
+        """Bundle every entry module (one that no module imports) and compress every file now,
+        not for the first reader (run off the event loop at start-up)."""
+        modules = [path for path in self.assets if path.endswith(".js")]
+        imported = {
+            target for path in modules for target in parse_module(path, self.text(path)).imports
+        }
+        bundles = [path.removesuffix(".js") + BUNDLE for path in modules if path not in imported]
+        for path in (*self.assets, *bundles):
+            asset = self.asset(path)
+            for encoding in ENCODINGS if asset.compressible else ():
+                asset.encoded(encoding)
+
+
+def _module(path: str) -> str:
+    """The module a bundle's path names (``js/main.bundle.js`` -> ``js/main.js``); any other
+    path as it is."""
+    return path.removesuffix(BUNDLE) + ".js" if path.endswith(BUNDLE) else path
 
 
 def _folder(path: str) -> str:

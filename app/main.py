@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from swagger_ui_bundle import swagger_ui_path
 
+from app.assets import static_tree
 from app.errors import install_error_handlers
 from app.executors import Executor, make_executor
 from app.middleware import RequestLimits, SecurityHeaders
@@ -26,6 +27,7 @@ def create_app(settings: Settings | None = None, executor: Executor | None = Non
         service = RunService(settings, executor or make_executor(settings))
         app.state.service = service
         service.executor.start()
+        asyncio.get_running_loop().run_in_executor(None, static_tree().warm)
         warming = asyncio.ensure_future(service.warm()) if settings.warm_presets else None
         try:
             yield

@@ -54,7 +54,9 @@ MARKS = """(() => {
   new MutationObserver(() => {
     if (document.querySelector('[data-chart] .main-svg')) mark('chart');
     if (document.body && document.body.getAttribute('aria-busy') === 'false') mark('ready');
-  }).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ['aria-busy'] });
+  }).observe(document, {
+    subtree: true, childList: true, attributes: true, attributeFilter: ['aria-busy'],
+  });
 })();"""
 
 
@@ -117,8 +119,8 @@ def load_embed(browser: Browser, url: str) -> dict[str, float]:
         page = context.new_page()
         wire = Wire(page)
         page.goto(url)
-        chart, = _marks(page, [page.main_frame], "chart")
-        ready, = _marks(page, [page.main_frame], "ready")
+        (chart,) = _marks(page, [page.main_frame], "chart")
+        (ready,) = _marks(page, [page.main_frame], "ready")
         cold = {"kb": wire.bytes / 1000, "requests": len(wire.network), "chart_s": chart / 1000,
                 "ready_s": ready / 1000}  # fmt: skip
         again = context.new_page()
@@ -149,8 +151,7 @@ def load_course(browser: Browser, url: str) -> dict[str, float]:
 def course_html(app: str) -> str:
     frames = [f"{app}/embed?preset={name}&step={step}" for step in (0, 2) for name in presets()]
     iframes = "\n".join(
-        f'<iframe src="{src}" width="800" height="450" style="border:0" title="embed {k}">'
-        "</iframe>"
+        f'<iframe src="{src}" width="800" height="450" style="border:0" title="embed {k}"></iframe>'
         for k, src in enumerate(frames[:EMBEDS])
     )
     return f'<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,">\n{iframes}\n'
@@ -189,14 +190,16 @@ def main() -> None:
         site_folder = Path(tmp) / "site"
         site_folder.mkdir()
         servers = {
-            f"before ({args.before})": Server(root=before_root, env={"PYTHONPATH": str(before_root)}),
+            f"before ({args.before})": Server(
+                root=before_root, env={"PYTHONPATH": str(before_root)}
+            ),
             "after (this tree)": Server(),
         }
         site = CourseSite(site_folder)
         try:
             for server in servers.values():
                 server.start()
-            for name, server in servers.items():
+            for server in servers.values():
                 server.wait_ready()
                 (site_folder / f"{server.port}.html").write_text(course_html(server.url))
             samples: dict[str, list[dict[str, float]]] = {name: [] for name in servers}
@@ -227,8 +230,11 @@ def main() -> None:
     (before, after) = rows
     print(
         "after/before: "
-        + ", ".join(f"{h} {a / b:.2f}" for h, b, a in zip(headers[1:], before[1:], after[1:],
-                                                            strict=True) if b)  # fmt: skip
+        + ", ".join(
+            f"{h} {a / b:.2f}"
+            for h, b, a in zip(headers[1:], before[1:], after[1:], strict=True)
+            if b
+        )  # fmt: skip
     )
 
 

@@ -35,9 +35,6 @@ import posixpath
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
-
-from app.assets import static_tree
 
 NAME = r"[A-Za-z_$][\w$]*"
 SPECIFIER = r"""(?P<quote>['"])(?P<spec>[^'"]+)(?P=quote)"""
@@ -208,11 +205,3 @@ def bundle_sources(sources: Mapping[str, str], entry: str) -> str:
             + f"\nreturn Object.freeze({{ {exported} }});\n}})();\n"
         )
     return "".join(parts) + f"export default {_variable(entry)};\n"
-
-
-@lru_cache(maxsize=8)
-def bundle(entry: str) -> str:
-    """The bundle of ``entry`` (a path under ``static/``), from this process's static files."""
-    tree = static_tree()
-    sources = {path: tree.text(path) for path in tree.assets if path.endswith(".js")}
-    return bundle_sources(sources, entry)

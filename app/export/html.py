@@ -11,17 +11,15 @@ request the code might still try is refused by the browser, not sent.
 import base64
 import hashlib
 import re
+from functools import lru_cache
 from typing import Any
 
 import orjson
 from markupsafe import Markup
 
-from app.assets import static_tree
-from app.export.bundle import bundle
+from app.assets import PAGE_ASSETS, static_tree
 
-ENTRY = "js/standalone.js"
-STYLESHEET = "css/app.css"
-PLOTLY = "vendor/plotly.min.js"
+ENTRY = "js/standalone.bundle.js"  # js/standalone.js and what it imports
 
 
 def script_text(text: str) -> str:
@@ -40,11 +38,26 @@ def data_url(path: str) -> str:
     return f"data:{asset.media_type};base64,{base64.b64encode(asset.data).decode()}"
 
 
+@lru_cache(maxsize=1)
+def _inlined() -> tuple[Markup, Markup, Markup, str]:
+    """The stylesheet, Plotly and the bundled viewer, made safe to inline, and the CSP that
+    allows those two scripts (the same for every export of this process)."""
+    tree = static_tree()
+    plotly = script_text(tree.text(PAGE_ASSETS["plotly"]))
+    viewer = script_text(tree.asset(ENTRY).data.decode())
+    csp = (
+        f"default-src 'none'; script-src {_hash(plotly)} {_hash(viewer)}; "
+        "style-src 'unsafe-inline'; img-src data: blob:; font-src data:; base-uri 'none'; "
+        "form-action 'none'"
+    )
+    css = tree.text(PAGE_ASSETS["stylesheet"]).replace("</", "<\\/")
+    return Markup(css), Markup(plotly), Markup(viewer), csp
+
+
 def standalone_context(result_b64: bytes, query: str, app_url: str) -> dict[str, Any]:
     """What ``templates/base.html`` inlines for the export: a run result (its compact-encoding
     JSON), the view query (``step=2&hide=math``, read as ``/embed`` reads its URL) and the
     address of the app the "open in the app" link points to."""
-    tree = static_tree()
     data = (
         b'{"query":'
         + orjson.dumps(query)
@@ -54,20 +67,14 @@ def standalone_context(result_b64: bytes, query: str, app_url: str) -> dict[str,
         + result_b64
         + b"}"
     ).replace(b"<", b"\\u003c")  # nothing in the JSON can close its element
-    plotly = script_text(tree.text(PLOTLY))
-    module = script_text(bundle(ENTRY))
-    csp = (
-        f"default-src 'none'; script-src {_hash(plotly)} {_hash(module)}; "
-        "style-src 'unsafe-inline'; img-src data: blob:; font-src data:; base-uri 'none'; "
-        "form-action 'none'"
-    )
+    css, plotly, viewer, csp = _inlined()
     return {
         "standalone": {
             "csp": csp,
-            "css": Markup(tree.text(STYLESHEET).replace("</", "<\\/")),
-            "plotly": Markup(plotly),
+            "css": css,
+            "plotly": plotly,
             "data": Markup(data.decode()),
-            "bundle": Markup(module),
+            "bundle": viewer,
         },
         "static_url": data_url,
     }

@@ -1,26 +1,22 @@
 """HTML pages: the app (/) and the chart-only embed page (/embed).
 
 Every page renders through ``render``, which gives the templates what they share: ``static_url``
-(the content-hashed URL of a static file, ``app.assets``) and ``modules`` (the ES modules the
-page's entry reaches, preloaded so the browser fetches them side by side, not one import level at
-a time). The standalone HTML export (``app.export.html``) renders the same embed page with every
-asset inlined instead.
+(the content-hashed URL of a static file, ``app.assets``) and the names of the assets every page
+loads: the stylesheet, Plotly, and the front end's entry as one bundle (``js/main.bundle.js``:
+one request, not one per module). The standalone HTML export (``app.export.html``) renders the
+same embed page with every asset inlined instead.
 """
 
-from functools import lru_cache
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
+from app.assets import PAGE_ASSETS, static_tree
 from app.assets import ROOT as STATIC
-from app.assets import static_tree
-from app.export.bundle import module_graph
 
 TEMPLATES = STATIC.parent / "templates"
-ENTRY = "js/main.js"
-PLOTLY = "vendor/plotly.min.js"
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 templates = Jinja2Templates(directory=TEMPLATES)
@@ -41,27 +37,18 @@ APP_HEADERS = {
 EMBED_HEADERS = {"Content-Security-Policy": _CSP.format(ancestors="* file:")}
 
 
-@lru_cache(maxsize=4)
-def modules(entry: str = ENTRY) -> list[str]:
-    """The static paths of every module ``entry`` reaches (itself last)."""
-    tree = static_tree()
-    sources = {path: tree.text(path) for path in tree.assets if path.endswith(".js")}
-    return [module.path for module in module_graph(sources, entry)]
-
-
 def render(
     request: Request, template: str, headers: dict[str, str], **context: Any
 ) -> HTMLResponse:
     """``template`` with what every page shares (module docstring) and ``context``."""
-    tree = static_tree()
-    shared = {"static_url": tree.url, "modules": modules(), "entry": ENTRY, "plotly": PLOTLY}
+    shared = {"static_url": static_tree().url, **PAGE_ASSETS}
     return templates.TemplateResponse(request, template, {**shared, **context}, headers=headers)
 
 
 @router.get("/vendor/plotly.min.js")
 def plotly_js() -> RedirectResponse:
     """The address older pages used for Plotly: now its content-hashed URL."""
-    return RedirectResponse(static_tree().url(PLOTLY), status_code=301)
+    return RedirectResponse(static_tree().url(PAGE_ASSETS["plotly"]), status_code=301)
 
 
 @router.get("/", response_class=HTMLResponse)

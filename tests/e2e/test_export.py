@@ -61,8 +61,11 @@ def test_exported_html_plays_from_disk_with_no_network(
 
 @pytest.mark.parametrize(
     ("button", "extension", "starts"),
-    [("Download notebook", "ipynb", b"{"), ("Download HTML", "html", b"<!doctype html>"),
-     ("Download CSV", "csv", b"layer,direction,example,t,quantity,unit,value\n")],  # fmt: skip
+    [
+        ("Download notebook", "ipynb", b"{"),
+        ("Download HTML", "html", b"<!doctype html>"),
+        ("Download CSV", "csv", b"layer,direction,example,t,quantity,unit,value\n"),
+    ],  # fmt: skip
 )
 def test_download_buttons_save_the_exports_of_the_run_shown(
     page: Page, app_url: str, button: str, extension: str, starts: bytes

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from app.assets import ROOT as STATIC
-from app.export.bundle import BundleError, bundle, bundle_sources
+from app.assets import static_tree
+from app.export.bundle import BundleError, bundle_sources
 
 NODE = shutil.which("node")
 MODULES = sorted(p.relative_to(STATIC).as_posix() for p in (STATIC / "js").glob("*.js"))
@@ -25,7 +26,8 @@ const describe = (ns) => Object.fromEntries(Object.keys(ns).sort().map((k) => [k
 const out = {};
 for (const [native, bundled] of pairs) {
   try {
-    out[native] = { native: describe(await import(native)), bundled: describe((await import(bundled)).default) };
+    const [own, one] = [await import(native), (await import(bundled)).default];
+    out[native] = { native: describe(own), bundled: describe(one) };
   } catch (error) {
     out[native] = { error: String(error) };
   }
@@ -49,7 +51,7 @@ def test_every_module_bundles_and_exports_what_it_exports(tmp_path):
     pairs = []
     for path in MODULES:
         out = tmp_path / (path.replace("/", "_") + ".bundle.mjs")
-        out.write_text(bundle(path))
+        out.write_text(static_tree().bundle(path))
         check = subprocess.run([NODE or "node", "--check", str(out)], capture_output=True)
         assert check.returncode == 0, (path, check.stderr.decode())
         pairs.append([(STATIC / path).as_uri(), out.as_uri()])
@@ -96,10 +98,14 @@ def test_renamed_and_namespace_imports_read_the_right_bindings(tmp_path):
         ({"js/a.js": "\nconst u = import.meta.url;\n"}, "js/a.js:2: import.meta"),
         ({"js/a.js": "import { x } from 'lib';\n"}, "only relative imports"),
         ({"js/a.js": "import { x } from './b.js';\n"}, "imports js/b.js, which does not exist"),
-        ({"js/a.js": "import { x } from './b.js';\n", "js/b.js": "export const y = 1;\n"},
-         "imports x from js/b.js, which does not export it"),
-        ({"js/a.js": "import './b.js';\n", "js/b.js": "import './a.js';\n"},
-         "import cycle: js/a.js -> js/b.js -> js/a.js"),
+        (
+            {"js/a.js": "import { x } from './b.js';\n", "js/b.js": "export const y = 1;\n"},
+            "imports x from js/b.js, which does not export it",
+        ),
+        (
+            {"js/a.js": "import './b.js';\n", "js/b.js": "import './a.js';\n"},
+            "import cycle: js/a.js -> js/b.js -> js/a.js",
+        ),
         ({"js/a.js": "export const { x } = { x: 1 };\n"}, "js/a.js:1: an export form"),
     ],  # fmt: skip
 )

@@ -92,7 +92,8 @@ BAD_QUERIES = [
     "preset=",
     "preset=nope",
     "config=not-json",
-    "config=" + quote(json.dumps({"cell": "lstm", "input": {"text": ["hxllo"], "vocabulary": "helo"}})),
+    "config="
+    + quote(json.dumps({"cell": "lstm", "input": {"text": ["hxllo"], "vocabulary": "helo"}})),
     "config=" + quote(json.dumps({"cell": "rnn", "hidden_size": 99, "input": {"text": ["hi"]}})),
     "config=" + quote(json.dumps({"cell": "rnn", "input": {"text": ["h" * 60]}})),
     "config=" + quote(json.dumps({"cell": "rnn", "input": {"text": ["hi"]}, "extra": 1})),
@@ -137,8 +138,11 @@ def test_exports_read_the_run_the_service_caches(client):
 
 @pytest.mark.parametrize(
     ("kind", "media_type", "extension"),
-    [("notebook", "application/x-ipynb+json", "ipynb"), ("html", "text/html", "html"),
-     ("csv", "text/csv", "csv")],  # fmt: skip
+    [
+        ("notebook", "application/x-ipynb+json", "ipynb"),
+        ("html", "text/html", "html"),
+        ("csv", "text/csv", "csv"),
+    ],  # fmt: skip
 )
 def test_exports_are_attachments_of_their_type(client, kind, media_type, extension):
     response = export(client, kind, "preset=lstm_batch")
@@ -206,8 +210,13 @@ def test_html_carries_the_run_and_names_nothing_outside_itself(client):
     urls = re.findall(r'\b(?:src|href)="([^"]*)"', markup)  # the open-app link's is set by JS
     assert urls and all(u.startswith("data:") or u == "/" for u in urls), urls
     assert "/static/" not in page
-    csp = html.unescape(re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]*)">', page)[1])
-    assert "default-src 'none'" in csp and "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
+    csp = html.unescape(
+        re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]*)">', page)[1]
+    )
+    assert (
+        "default-src 'none'" in csp
+        and "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
+    )
     assert len(re.findall(r"<script\b", page)) == 3  # Plotly, the run, the bundled viewer
 
 
