@@ -82,14 +82,16 @@ async def export_html(request: Request, service: ServiceDep, source: RunQueryDep
     prepared = await source.prepare()
     body = await service.encoded(prepared, "b64", deadline_of(request))
     query = request.scope["query_string"].decode("latin-1")
-    context = await service.write(
-        prepared.numbers, html.standalone_context, body, query, _app_url(request)
-    )
-    headers = {
-        **_attachment(_filename(source, prepared, "html")),
-        "Content-Security-Policy": context["standalone"]["csp"],
-    }
-    return render(request, "embed.html", headers, **context)
+
+    def page() -> Response:  # a large page is written off the event loop, template included
+        context = html.standalone_context(body, query, _app_url(request))
+        headers = {
+            **_attachment(_filename(source, prepared, "html")),
+            "Content-Security-Policy": context["standalone"]["csp"],
+        }
+        return render(request, "embed.html", headers, **context)
+
+    return await service.write(prepared.numbers, page)
 
 
 @router.get(

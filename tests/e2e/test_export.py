@@ -50,6 +50,9 @@ def test_exported_html_plays_from_disk_with_no_network(
         assert after["cursors"] != before["cursors"]
         page.get_by_role("button", name="Step back").click()
         assert drawn(page)["slider"] == 3
+        back = page.get_by_role("link", name="Open in RNN Visualizer").get_attribute("href")
+        assert back.startswith(f"{app_url}/?"), back
+        assert "bidirectional=1" in back or "num_layers=3" in back, back  # the run's own config
         if "hide=math" in query:
             expect(page.locator("[data-part=math]")).to_be_hidden()
             assert page.get_by_role("combobox", name="Example").input_value() == "1"
