@@ -12,13 +12,14 @@ empty HTTP cache and no compiled code kept. In turns, ``--runs`` times each:
   context: the requests a revisit still sends (answered from the network, 304s included).
 - **course page**: plain HTML with 20 ``<iframe>`` embeds (the ten presets, at step 0 and at
   step 2, 800 x 450 each, no lazy loading), served by a second local HTTP server on another
-  port, so the embeds are another origin. The time from its navigation until every embed shows
+  port and host name (``localhost``), so the embeds are another origin and site. The time from its navigation until every embed shows
   its first chart, and until every embed is drawn.
 
 Medians are printed. Targets (issue 11): cold /embed at most 600 KB and its first chart within
 0.5 s; all 20 embeds within 2.5 s. The course page's viewport (3300 x 2400) shows all 20.
 
-Usage: ``python -m bench.pageload [--before REF] [--runs N] [--preset NAME]``.
+Usage: ``python -m bench.pageload [--before REF] [--runs N] [--preset NAME]`` (once this branch
+is merged, ``--before`` names the commit before the merge).
 """
 
 import argparse
@@ -164,7 +165,9 @@ class CourseSite:
         handler = partial(SimpleHTTPRequestHandler, directory=str(folder))
         handler.log_message = lambda *args: None  # type: ignore[method-assign]
         self.server = ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        # `localhost`, not the app's 127.0.0.1: another site, as a course site is, so the
+        # embeds run in a renderer process of their own, not the course page's.
+        self.url = f"http://localhost:{self.server.server_address[1]}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def stop(self) -> None:
