@@ -22,7 +22,9 @@ def get_service(request: Request) -> RunService:
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 ServiceDep = Annotated[RunService, Depends(get_service)]
 
-CONFIG = Query(description="The run configuration as URL-encoded JSON (the POST body).")
+CONFIG = Query(
+    min_length=1, description="The run configuration as URL-encoded JSON (the POST body)."
+)
 PRESET = Query(
     description="A preset name instead of config.", json_schema_extra={"enum": list(presets())}
 )

@@ -12,8 +12,8 @@ empty HTTP cache and no compiled code kept. In turns, ``--runs`` times each:
   context: the requests a revisit still sends (answered from the network, 304s included).
 - **course page**: plain HTML with 20 ``<iframe>`` embeds (the ten presets, at step 0 and at
   step 2, 800 x 450 each, no lazy loading), served by a second local HTTP server on another
-  port and host name (``localhost``), so the embeds are another origin and site. The time from its navigation until every embed shows
-  its first chart, and until every embed is drawn.
+  port and host name (``localhost``), so the embeds are another origin and site. The time
+  from its navigation until every embed shows its first chart, and until every embed is drawn.
 
 Medians are printed. Targets (issue 11): cold /embed at most 600 KB and its first chart within
 0.5 s; all 20 embeds within 2.5 s. The course page's viewport (3300 x 2400) shows all 20.

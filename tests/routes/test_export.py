@@ -57,7 +57,7 @@ def random_configs(rng: np.random.Generator) -> dict[str, dict]:
     seed = int(rng.integers(0, 1000))
     base = {"hidden_size": H, "seed": seed, "input": {"values": values()}}
     return {
-        "rnn": {**base, "cell": "rnn"},
+        "rnn_state": {**base, "cell": "rnn", "initial_state": state("rnn", 1, ["forward"])},
         "lstm_forget_bias_padding_state": {
             **base,
             "cell": "lstm",
