@@ -41,7 +41,8 @@ def render(
     request: Request, template: str, headers: dict[str, str], **context: Any
 ) -> HTMLResponse:
     """``template`` with what every page shares (module docstring) and ``context``."""
-    shared = {"static_url": static_tree().url, **PAGE_ASSETS}
+    tree = static_tree()
+    shared = {**PAGE_ASSETS, "static_url": tree.url, "entry": tree.loadable(PAGE_ASSETS["entry"])}
     return templates.TemplateResponse(request, template, {**shared, **context}, headers=headers)
 
 

@@ -88,6 +88,17 @@ def test_a_changed_module_changes_its_folders_digest_only(tmp_path: Path) -> Non
     assert after.url("vendor/big.js") == before.url("vendor/big.js")
 
 
+def test_a_module_the_bundler_refuses_is_loaded_unbundled(tmp_path: Path) -> None:
+    (tmp_path / "js").mkdir()
+    (tmp_path / "js/main.js").write_text("import { x } from './x.js';\nconsole.log(x);\n")
+    (tmp_path / "js/x.js").write_text("export const x = 1;\n")
+    assert StaticTree(tmp_path).loadable("js/main.bundle.js") == "js/main.bundle.js"
+    (tmp_path / "js/x.js").write_text("export let x = 1;\n")
+    tree = StaticTree(tmp_path)
+    assert tree.loadable("js/main.bundle.js") == "js/main.js"
+    tree.warm()  # the rest is still compressed, no error
+
+
 def test_plotly_bundle_holds_only_the_traces_the_app_draws(page: Page, app_url: str) -> None:
     page.goto(f"{app_url}/embed?preset=lstm_batch")
     wait_ready(page)
