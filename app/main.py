@@ -3,20 +3,18 @@
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from swagger_ui_bundle import swagger_ui_path
 
+from app.assets import static_tree
 from app.errors import install_error_handlers
 from app.executors import Executor, make_executor
 from app.middleware import RequestLimits, SecurityHeaders
-from app.routes import api, docs, health, pages
+from app.routes import api, assets, docs, export, health, pages
 from app.service import RunService
 from app.settings import Settings, get_settings
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(settings: Settings | None = None, executor: Executor | None = None) -> FastAPI:
@@ -29,6 +27,7 @@ def create_app(settings: Settings | None = None, executor: Executor | None = Non
         service = RunService(settings, executor or make_executor(settings))
         app.state.service = service
         service.executor.start()
+        asyncio.get_running_loop().run_in_executor(None, static_tree().warm)
         warming = asyncio.ensure_future(service.warm()) if settings.warm_presets else None
         try:
             yield
@@ -51,12 +50,13 @@ def create_app(settings: Settings | None = None, executor: Executor | None = Non
     install_error_handlers(app)
     app.add_middleware(RequestLimits, settings=settings)
     app.add_middleware(SecurityHeaders)
-    app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
     app.mount("/vendor/swagger-ui", StaticFiles(directory=swagger_ui_path), name="swagger-ui")
     app.include_router(api.router)
     app.include_router(health.router)
     app.include_router(pages.router)
     app.include_router(docs.router)
+    app.include_router(assets.router)
+    app.include_router(export.router)
     return app
 
 

@@ -328,20 +328,41 @@ class RunService:
             return cached
 
         async def write() -> bytes:
-            result: dict[str, Any] | None = self.cache.get_result(key)
-            if result is None:
-                run, _ = self.flights.join(("run", key), lambda: self._run(prepared, deadline))
-                result = await asyncio.shield(run)
-            assert result is not None
-            if prepared.numbers <= INLINE_NUMBERS:
-                body = to_json(result, encoding)
-            else:
-                body = await self.pool.call("write", prepared.numbers, to_json, result, encoding)
+            result = await self._arrays(prepared, deadline)
+            body = await self.write(prepared.numbers, to_json, result, encoding)
             self.cache.put_bytes(key, encoding, body)
             return body
 
         task, _ = self.flights.join(("write", key, encoding), write)
         return await asyncio.shield(task)
+
+    async def write(self, numbers: int, fn: Callable[..., T], *args: Any) -> T:
+        """``fn(*args)``, which writes out a result of ``numbers`` numbers (as JSON, or as an
+        export): inline when small (about a millisecond), else on the prepare threads."""
+        if numbers <= INLINE_NUMBERS:
+            return fn(*args)
+        return await self.pool.call("write", numbers, fn, *args)
+
+    async def encoded(self, prepared: PreparedRun, encoding: Encoding, deadline: Deadline) -> bytes:
+        """``prepared``'s result in ``encoding`` (cached and shared like ``answer``'s), waited for
+        until ``deadline``."""
+        _DEADLINE.set(deadline)  # this request's context: the tasks below copy it
+        return await self._wait(
+            asyncio.ensure_future(self.result(prepared, encoding, deadline)), deadline
+        )
+
+    async def arrays(self, prepared: PreparedRun, deadline: Deadline) -> dict[str, Any]:
+        """``prepared``'s result as arrays (what the exports read): cached, or run once and
+        shared with every request for it, waited for until ``deadline``."""
+        _DEADLINE.set(deadline)  # this request's context: the tasks below copy it
+        return await self._wait(asyncio.ensure_future(self._arrays(prepared, deadline)), deadline)
+
+    async def _arrays(self, prepared: PreparedRun, deadline: Deadline) -> dict[str, Any]:
+        result = self.cache.get_result(prepared.key)
+        if result is not None:
+            return result
+        run, _ = self.flights.join(("run", prepared.key), lambda: self._run(prepared, deadline))
+        return await asyncio.shield(run)
 
     async def _run(self, prepared: PreparedRun, deadline: Deadline) -> dict[str, Any]:
         estimate = self.executor.estimate_s(prepared)

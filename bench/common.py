@@ -109,9 +109,10 @@ def free_port() -> int:
 
 class Server:
     """The app as ``make run`` serves it, on a loopback port, as a child process (a context
-    manager)."""
+    manager); ``root`` is the tree it runs from (another commit's, for a before/after)."""
 
-    def __init__(self, env: dict[str, str] | None = None) -> None:
+    def __init__(self, env: dict[str, str] | None = None, root: Path = ROOT) -> None:
+        self.root = root
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", **(env or {})}
@@ -124,7 +125,7 @@ class Server:
             [PYTHON, "-m", "uvicorn", "app.main:app", "--port", str(self.port)]
             + ["--http", "app.server:HttpProtocol", "--host", "127.0.0.1"]
             + ["--no-access-log", "--log-level", "warning"],
-            cwd=ROOT,
+            cwd=self.root,
             env=self.env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

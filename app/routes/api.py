@@ -8,8 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from app.deps import ServiceDep, SettingsDep
-from app.errors import InputError
+from app.deps import RunQueryDep, ServiceDep, SettingsDep
 from app.middleware import deadline_of
 from app.presets import presets
 from app.results import Encoding
@@ -57,9 +56,6 @@ ENCODING = Query(
     'the little-endian float32 values in C order>"}`, about half the bytes (docs/PERFORMANCE.md). '
     "`config` stays plain JSON either way.",
 )
-PRESET = Query(
-    description="A preset name instead of config.", json_schema_extra={"enum": list(presets())}
-)
 
 
 def _json(body: bytes, source: str, headers: dict[str, str]) -> Response:
@@ -82,11 +78,12 @@ async def run(
     return _json(answer.body, answer.source, {})
 
 
-def _etag_matches(if_none_match: str | None, etag: str) -> bool:
+def etag_matches(if_none_match: str | None, etag: str) -> bool:
+    """Whether ``If-None-Match`` names ``etag`` (weak comparison: ``W/`` is ignored)."""
     if if_none_match is None:
         return False
     tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
-    return "*" in tags or etag in tags
+    return "*" in tags or etag.removeprefix("W/") in tags
 
 
 @router.get("/run", response_model=RunResult, responses=GET_ERRORS)
@@ -94,13 +91,7 @@ async def run_get(
     request: Request,
     settings: SettingsDep,
     service: ServiceDep,
-    config: Annotated[
-        str | None,
-        Query(
-            min_length=1, description="The run configuration as URL-encoded JSON (the POST body)."
-        ),
-    ] = None,
-    preset: Annotated[str | None, PRESET] = None,
+    source: RunQueryDep,
     encoding: Annotated[Encoding, ENCODING] = "json",
 ) -> Response:
     """The same run as POST, cacheable: the `ETag` is the configuration's digest and
@@ -110,11 +101,6 @@ async def run_get(
     Give exactly one of `config` and `preset`.
     """
     query = request.scope["query_string"]
-    if (config is None) == (preset is None):
-        raise InputError(("config",), "give exactly one of config or preset", root="query")
-    if preset is not None and preset not in presets():
-        names = ", ".join(presets())
-        raise InputError(("preset",), f"unknown preset; one of {names}", root="query")
     suffix = "" if encoding == "json" else f"-{encoding}"
 
     def headers(key: str) -> dict[str, str]:
@@ -124,15 +110,10 @@ async def run_get(
         }
 
     known = service.known_key("get", query)
-    if known and _etag_matches(request.headers.get("if-none-match"), headers(known)["ETag"]):
+    if known and etag_matches(request.headers.get("if-none-match"), headers(known)["ETag"]):
         return Response(status_code=304, headers=headers(known))
-    prepare = (
-        (lambda: service.prepare_preset(preset))
-        if preset is not None
-        else (lambda: service.prepare_config(config or ""))
-    )
-    answer = await service.answer("get", query, prepare, encoding, deadline_of(request))
-    if _etag_matches(request.headers.get("if-none-match"), headers(answer.key)["ETag"]):
+    answer = await service.answer("get", query, source.prepare, encoding, deadline_of(request))
+    if etag_matches(request.headers.get("if-none-match"), headers(answer.key)["ETag"]):
         return Response(status_code=304, headers=headers(answer.key))
     return _json(answer.body, answer.source, headers(answer.key))
 

@@ -3,7 +3,7 @@ import { ApiError, fetchPresets, runNetwork } from './api.js';
 import { COMPACT_WIDTH } from './config.js';
 import { createForm } from './form.js';
 import {
-  DEFAULTS, InputError, decodeState, embedCode, encodeState, requestFromState, sameConfig, stateFromConfig,
+  DEFAULTS, FIELDS, InputError, decodeState, embedCode, encodeState, requestFromState, sameConfig, stateFromConfig,
 } from './state.js';
 import { createViewer } from './viewer.js';
 
@@ -55,6 +55,7 @@ async function run() {
     await viewer.load(result, state);
     writeUrl();
     $('[data-action=download-json]')?.removeAttribute('disabled');
+    document.querySelectorAll('[data-export]').forEach((b) => b.removeAttribute('disabled'));
   } catch (error) {
     if (!(error instanceof InputError || error instanceof ApiError)) throw error;
     const busy = error instanceof ApiError && error.status === 503;
@@ -94,6 +95,15 @@ function download() {
   URL.revokeObjectURL(url);
 }
 
+/** An export of the run shown (/api/export/KIND, SPEC §9): its preset or configuration; the HTML also takes the view. */
+function downloadExport(kind) {
+  const preset = unchangedPreset(state);
+  const params = new URLSearchParams(preset ? { preset } : { config: JSON.stringify(requestFromState(state)) });
+  const view = FIELDS.filter((f) => !f.config && f.name !== 'preset').map((f) => f.name);
+  if (kind === 'html') for (const [key, value] of new URLSearchParams(query())) if (view.includes(key)) params.set(key, value);
+  Object.assign(document.createElement('a'), { href: `/api/export/${kind}?${params}`, download: '' }).click();
+}
+
 if (form) {
   const menu = $('#preset');
   menu.append(...presets.map((p) => Object.assign(document.createElement('option'), { value: p.name, textContent: p.title })));
@@ -107,6 +117,7 @@ if (form) {
   $('[data-action=copy-link]').addEventListener('click', () => share('link'));
   $('[data-action=copy-embed]').addEventListener('click', () => share('embed'));
   $('[data-action=download-json]').addEventListener('click', download);
+  document.querySelectorAll('[data-export]').forEach((b) => b.addEventListener('click', () => downloadExport(b.dataset.export)));
   const presenter = $('[data-action=presenter]');
   const present = () => {
     presenter.setAttribute('aria-pressed', String(state.presenter));
