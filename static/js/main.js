@@ -1,45 +1,62 @@
-// Wiring only: the URL state, the presets menu, the form, the viewer and the share buttons.
+// Wiring only: the store (the URL's state), the presets menu, the form, the player, the viewer and the share buttons.
 import { ApiError, fetchPresets, runNetwork } from './api.js';
 import { COMPACT_WIDTH } from './config.js';
 import { createForm } from './form.js';
 import {
   DEFAULTS, InputError, decodeState, embedCode, encodeState, requestFromState, sameConfig, stateFromConfig,
 } from './state.js';
+import { bindKeys, createPlayer } from './player.js';
+import { createStore } from './store.js';
+import { createTimeline } from './timeline.js';
 import { createViewer } from './viewer.js';
 
 const $ = (selector) => document.querySelector(selector);
 const status = $('[data-role=status]');
 const presets = await fetchPresets();
 const configs = Object.fromEntries(presets.map((p) => [p.name, p.config]));
-let state = decodeState(window.location.search, configs);
+// The page's one owner of UI state: the URL's state, plus whether playback runs and how many steps it has.
+const store = createStore({ ...decodeState(window.location.search, configs), playing: false, steps: 1 });
+const timeline = createTimeline(store);
 let result = null;
 
 /** The state a preset starts from; the display preferences (speed, presenter, hide) are kept. */
 const presetState = (name) => ({
-  ...DEFAULTS, ...stateFromConfig(configs[name]), preset: name, speed: state.speed, presenter: state.presenter, hide: state.hide,
+  ...DEFAULTS, ...stateFromConfig(configs[name]), preset: name,
+  speed: store.state.speed, presenter: store.state.presenter, hide: store.state.hide,
 });
 
 /** The preset a state names, if its configuration is still that preset's ('' otherwise). */
 const unchangedPreset = (s) => (s.preset && sameConfig(s, presetState(s.preset)) ? s.preset : '');
 
-const query = () => encodeState(state, configs);
+const query = () => encodeState(store.state, configs);
 const urlOf = (path) => `${window.location.origin}${path}${query() ? `?${query()}` : ''}`;
 function writeUrl() {
   window.history.replaceState(null, '', urlOf(window.location.pathname));
   $('[data-role=open-app]')?.setAttribute('href', urlOf('/'));
 }
-
-const viewer = createViewer($('#viewer'), {
-  onChange(view) {
-    state = { ...state, ...view };
-    writeUrl();
-  },
+// The URL follows the store, except for the steps playback passes through: it is written when playback stops.
+store.subscribe(null, (state, changed) => {
+  if (!(state.playing && changed.has('step'))) writeUrl();
 });
+
+const presenter = $('[data-action=presenter]');
+// Before the viewer subscribes: its charts are measured after the page's type has changed size.
+store.subscribe(['presenter'], present);
+function present() {
+  if (!presenter) return;
+  presenter.setAttribute('aria-pressed', String(store.state.presenter));
+  document.documentElement.classList.toggle('presenter', store.state.presenter);
+  $('details.panel').open = !store.state.presenter && !window.matchMedia(`(max-width: ${COMPACT_WIDTH}px)`).matches;
+}
+
+const viewerRoot = $('#viewer');
+createPlayer(viewerRoot.querySelector('.playback'), timeline);
+bindKeys(viewerRoot, timeline);
+const viewer = createViewer(viewerRoot, { store, timeline });
 const form = $('#config') && createForm($('#config'), {
-  onSubmit(config) {
-    state = { ...state, ...config };
-    state.preset = unchangedPreset(state);
-    $('#preset').value = state.preset;
+  async onSubmit(config) {
+    await store.set({ ...config, preset: unchangedPreset({ ...store.state, ...config }) });
+    $('#preset').value = store.state.preset;
     run();
   },
 });
@@ -50,9 +67,10 @@ async function run() {
   status.textContent = 'Running…';
   form?.busy(true);
   try {
-    result = await runNetwork(requestFromState(state), unchangedPreset(state));
+    await timeline.pause();
+    result = await runNetwork(requestFromState(store.state), unchangedPreset(store.state));
     status.textContent = '';
-    await viewer.load(result, state);
+    await viewer.load(result);
     writeUrl();
     $('[data-action=download-json]')?.removeAttribute('disabled');
   } catch (error) {
@@ -69,7 +87,7 @@ async function run() {
 }
 
 function showPreset() {
-  const preset = presets.find((p) => p.name === state.preset);
+  const preset = presets.find((p) => p.name === store.state.preset);
   $('[data-role=preset-info]').textContent = preset ? `${preset.seed_heading} — ${preset.description}` : '';
 }
 
@@ -89,7 +107,7 @@ async function share(kind) {
 
 function download() {
   const url = URL.createObjectURL(new Blob([JSON.stringify(result)], { type: 'application/json' }));
-  const name = `rnn-${state.preset || result.config.cell}.json`;
+  const name = `rnn-${store.state.preset || result.config.cell}.json`;
   Object.assign(document.createElement('a'), { href: url, download: name }).click();
   URL.revokeObjectURL(url);
 }
@@ -97,32 +115,22 @@ function download() {
 if (form) {
   const menu = $('#preset');
   menu.append(...presets.map((p) => Object.assign(document.createElement('option'), { value: p.name, textContent: p.title })));
-  menu.value = state.preset;
-  menu.addEventListener('change', () => {
-    state = menu.value ? presetState(menu.value) : { ...state, preset: '' };
+  menu.value = store.state.preset;
+  menu.addEventListener('change', async () => {
+    await store.set(menu.value ? presetState(menu.value) : { preset: '' });
     showPreset();
-    form.fill(state);
+    form.fill(store.state);
     if (menu.value) run();
   });
   $('[data-action=copy-link]').addEventListener('click', () => share('link'));
   $('[data-action=copy-embed]').addEventListener('click', () => share('embed'));
   $('[data-action=download-json]').addEventListener('click', download);
-  const presenter = $('[data-action=presenter]');
-  const present = () => {
-    presenter.setAttribute('aria-pressed', String(state.presenter));
-    document.documentElement.classList.toggle('presenter', state.presenter);
-    $('details.panel').open = !state.presenter && !window.matchMedia(`(max-width: ${COMPACT_WIDTH}px)`).matches;
-  };
-  presenter.addEventListener('click', () => {
-    state = { ...state, presenter: !state.presenter };
-    present();
-    viewer.restyle({ presenter: state.presenter });
-    writeUrl();
-  });
+  presenter.addEventListener('click', () => store.set({ presenter: !store.state.presenter }));
   present();
   showPreset();
-  form.fill(state);
+  form.fill(store.state);
 }
 
+await timeline.setSpeed(store.state.speed);
 await run();
-if (state.autoplay && result && !window.matchMedia('(prefers-reduced-motion: reduce)').matches) viewer.play();
+if (store.state.autoplay && result && !window.matchMedia('(prefers-reduced-motion: reduce)').matches) timeline.play();

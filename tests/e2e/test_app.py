@@ -53,6 +53,9 @@ def test_play_fills_both_directions_in_and_greys_padding(page: Page, app_url: st
 
 def test_keys_and_buttons_move_the_highlighted_step(page: Page, app_url: str) -> None:
     open_viewer(page, f"{app_url}/?preset=lstm_batch")
+    page.keyboard.press("ArrowRight")  # focus is on the page, not in the viewer: its keys stay put
+    assert drawn(page)["slider"] == 0
+    page.locator("[data-role=step-label]").click()  # a click in the viewer gives it the keys
     page.keyboard.press("ArrowRight")
     shown = drawn(page)
     assert (shown["slider"], shown["current"], shown["cursors"]) == (1, [1], [1, 1])
@@ -66,9 +69,31 @@ def test_keys_and_buttons_move_the_highlighted_step(page: Page, app_url: str) ->
     assert drawn(page)["cursors"] == [4, 4]
     page.keyboard.press("ArrowLeft")
     assert drawn(page)["current"] == [3]
-    page.evaluate("document.activeElement.blur()")  # the slider keeps its own arrow keys
+    page.locator("#viewer").focus()  # the slider keeps its own arrow keys
     page.keyboard.press(" ")
     expect(page.get_by_role("button", name="Pause", exact=True)).to_be_visible()
+
+
+def test_the_viewer_takes_keys_only_when_focused_and_shows_its_focus(
+    page: Page, app_url: str
+) -> None:
+    open_viewer(page, f"{app_url}/?preset=lstm_batch")
+    page.get_by_role("button", name="Copy link").focus()
+    page.keyboard.press("ArrowRight")
+    assert drawn(page)["slider"] == 0
+    viewer = page.locator("#viewer")
+    for _ in range(60):  # by keyboard, the way a reader reaches it
+        if viewer.evaluate("(el) => el === document.activeElement"):
+            break
+        page.keyboard.press("Tab")
+    outline = viewer.evaluate("(el) => getComputedStyle(el).outlineStyle")
+    assert outline == "solid"
+    expect(viewer).to_have_attribute("aria-keyshortcuts", "Space ArrowLeft ArrowRight")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    assert drawn(page)["slider"] == 2
+    page.keyboard.press("ArrowLeft")
+    assert drawn(page)["slider"] == 1
 
 
 def math_value(math: str, name: str) -> float:
