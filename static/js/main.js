@@ -1,7 +1,8 @@
 // Wiring only: the store (the URL's state), the presets menu, the form, the player, the viewer and the share buttons.
-import { ApiError, fetchPresets, runNetwork } from './api.js';
+import { ApiError, fetchPresets, fieldName, runNetwork } from './api.js';
 import { COMPACT_WIDTH } from './config.js';
 import { createForm } from './form.js';
+import { pageLanguage, t } from './i18n.js';
 import {
   DEFAULTS, InputError, decodeState, embedCode, encodeState, requestFromState, sameConfig, stateFromConfig,
 } from './state.js';
@@ -12,27 +13,32 @@ import { createViewer } from './viewer.js';
 
 const $ = (selector) => document.querySelector(selector);
 const status = $('[data-role=status]');
-const presets = await fetchPresets();
+const presets = await fetchPresets(pageLanguage());
 const configs = Object.fromEntries(presets.map((p) => [p.name, p.config]));
 // The page's one owner of UI state: the URL's state, plus whether playback runs and how many steps it has.
-const store = createStore({ ...decodeState(window.location.search, configs), playing: false, steps: 1 });
+// The language is the page's (the server chose it from lang= or Accept-Language).
+const store = createStore({ ...decodeState(window.location.search, configs), lang: pageLanguage(), playing: false, steps: 1 });
 const timeline = createTimeline(store);
 let result = null;
 
-/** The state a preset starts from; the display preferences (speed, presenter, hide) are kept. */
+/** The state a preset starts from; the display preferences (speed, presenter, hide, language) are kept. */
 const presetState = (name) => ({
   ...DEFAULTS, ...stateFromConfig(configs[name]), preset: name,
-  speed: store.state.speed, presenter: store.state.presenter, hide: store.state.hide,
+  speed: store.state.speed, presenter: store.state.presenter, hide: store.state.hide, lang: store.state.lang,
 });
 
 /** The preset a state names, if its configuration is still that preset's ('' otherwise). */
 const unchangedPreset = (s) => (s.preset && sameConfig(s, presetState(s.preset)) ? s.preset : '');
 
-const query = () => encodeState(store.state, configs);
-const urlOf = (path) => `${window.location.origin}${path}${query() ? `?${query()}` : ''}`;
+/** The URL of `path` at the store's state (in language `lang`). */
+function urlOf(path, lang = store.state.lang) {
+  const query = encodeState({ ...store.state, lang }, configs);
+  return `${window.location.origin}${path}${query ? `?${query}` : ''}`;
+}
 function writeUrl() {
   window.history.replaceState(null, '', urlOf(window.location.pathname));
   $('[data-role=open-app]')?.setAttribute('href', urlOf('/'));
+  for (const link of document.querySelectorAll('[data-language]')) link.href = urlOf(window.location.pathname, link.dataset.language);
 }
 // The URL follows the store, except for the steps playback passes through: it is written when playback stops.
 store.subscribe(null, (state, changed) => {
@@ -64,7 +70,7 @@ const form = $('#config') && createForm($('#config'), {
 async function run() {
   document.body.setAttribute('aria-busy', 'true');
   form?.clearErrors();
-  status.textContent = 'Running…';
+  status.textContent = t('status.running');
   form?.busy(true);
   try {
     await timeline.pause();
@@ -76,10 +82,10 @@ async function run() {
   } catch (error) {
     if (!(error instanceof InputError || error instanceof ApiError)) throw error;
     const busy = error instanceof ApiError && error.status === 503;
-    status.textContent = busy ? `The server is busy: ${error.message}` : 'The run was not made; see the messages next to the fields.';
-    const errors = error instanceof InputError ? [{ field: error.field, message: error.message }] : error.fields;
+    status.textContent = busy ? t('status.busy', { message: error.message }) : t('status.not_run');
+    const errors = error instanceof InputError ? [{ field: error.field, name: fieldName(error.field), message: error.message }] : error.fields;
     if (form) form.showErrors(errors);
-    else status.textContent = errors.map((e) => `${e.field}: ${e.message}`).join('\n');
+    else status.textContent = errors.map((e) => (e.name ? t('status.field_error', { field: e.name, message: e.message }) : e.message)).join('\n');
   } finally {
     form?.busy(false);
     document.body.setAttribute('aria-busy', 'false');
@@ -98,10 +104,10 @@ async function share(kind) {
   $('[data-role=share]').hidden = false;
   try {
     await navigator.clipboard.writeText(text);
-    $('[data-role=share-status]').textContent = kind === 'link' ? 'Link copied.' : 'Embed code copied.';
+    $('[data-role=share-status]').textContent = t(kind === 'link' ? 'share.link_copied' : 'share.embed_copied');
   } catch {
     box.select();
-    $('[data-role=share-status]').textContent = 'Copy the selected text (Ctrl+C).';
+    $('[data-role=share-status]').textContent = t('share.select_to_copy');
   }
 }
 

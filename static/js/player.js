@@ -2,6 +2,8 @@
 // speed, and the keys (space, ←, →) of the region they drive. They keep no state: each control
 // reports what the user asks for to the timeline, and shows what the timeline's store holds.
 
+import { t } from './i18n.js';
+
 // Where keys belong to the focused control: text fields, selects, the slider (arrows), buttons (space).
 const OWNS_KEYS = new Set(['INPUT', 'SELECT', 'TEXTAREA']);
 
@@ -12,12 +14,12 @@ export function createPlayer(root, timeline) {
   const play = root.querySelector('[data-action=play]');
   const slider = root.querySelector('[data-role=slider]');
   const speedSelect = root.querySelector('[data-role=speed]');
-  for (const s of timeline.speeds) speedSelect.append(new Option(`${s}×`, String(s)));
+  for (const s of timeline.speeds) speedSelect.append(new Option(t('player.speed_value', { speed: s }), String(s)));
 
   function render() {
     const { playing } = timeline;
     play.querySelector('.icon').textContent = playing ? '❚❚' : '▶';
-    play.querySelector('.label').textContent = playing ? 'Pause' : 'Play';
+    play.querySelector('.label').textContent = t(playing ? 'player.pause' : 'player.play');
     slider.max = String(timeline.count - 1);
     slider.value = String(timeline.at);
     speedSelect.value = String(timeline.speed);

@@ -5,6 +5,7 @@
 // timeline (the step) for what the user changes in it.
 import { COMPACT_WIDTH, FONT } from './config.js';
 import { gates, heatmaps, lines, network, shortVector, viewModel } from './frames.js';
+import { t as tr } from './i18n.js';
 import { explain, positionAt } from './math.js';
 import { createChart } from './plot.js';
 import { PARTS } from './state.js';
@@ -70,22 +71,26 @@ export function createViewer(root, { store, timeline }) {
     };
   }
 
+  /** The step report: "Step 2 of 5 · forward reads “e” at t = 1 · …". */
   function stepLabel() {
     const { example } = view();
     const tokens = result.tokens?.[example];
     const read = (d) => {
       const t = position(d);
-      if (t >= model.length) return `${d}: t = ${t} is padding`;
-      return `${d} reads ${tokens ? `“${tokens[t]}”` : shortVector(result.inputs[example][t])} at t = ${t}`;
+      const direction = tr(`direction.${d}`);
+      if (t >= model.length) return tr('viewer.reads_padding', { direction, t });
+      return tr('viewer.reads', { direction, t, input: tokens ? `“${tokens[t]}”` : shortVector(result.inputs[example][t]) });
     };
-    return `Step ${step() + 1} of ${model.T} · ${model.dirs.map(read).join(' · ')}`;
+    return tr('viewer.step_report', { step: step() + 1, steps: model.T, reads: model.dirs.map(read).join(' · ') });
   }
 
   function renderMath() {
     const { layer, direction, unit, example } = view();
     const t = position(direction);
     const panel = explain(result, { layer, direction, b: example, t, unit });
-    $('[data-role=math-heading]').textContent = `Layer ${layer + 1} · ${direction} · unit ${unit} · example ${example} · t = ${t}`;
+    $('[data-role=math-heading]').textContent = tr('viewer.math_heading', {
+      layer: layer + 1, direction: tr(`direction.${direction}`), unit, example, t,
+    });
     $('[data-role=math]').replaceChildren(...panel.lines.map((line) => {
       const div = document.createElement('div');
       div.className = `math-${line.kind}${line.ok === false ? ' mismatch' : ''}`;
@@ -101,10 +106,10 @@ export function createViewer(root, { store, timeline }) {
   }
 
   function fillFocus() {
-    const exampleName = (b) => (result.tokens ? `${b}: ${result.tokens[b].join('')}` : `example ${b}`);
+    const exampleName = (b) => (result.tokens ? tr('viewer.example_text', { b, text: result.tokens[b].join('') }) : tr('viewer.example', { b }));
     focus.example.replaceChildren(...result.inputs.map((_, b) => option(b, exampleName(b))));
-    focus.layer.replaceChildren(...result.layers.map((_, l) => option(l, `layer ${l + 1}`)));
-    focus.direction.replaceChildren(...model.dirs.map((d) => option(d, d)));
+    focus.layer.replaceChildren(...result.layers.map((_, l) => option(l, tr('viewer.layer', { layer: l + 1 }))));
+    focus.direction.replaceChildren(...model.dirs.map((d) => option(d, tr(`direction.${d}`))));
     focus.unit.max = String(model.H - 1);
     syncFocus();
   }
