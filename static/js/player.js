@@ -16,13 +16,17 @@ export function createPlayer(root, timeline) {
   const speedSelect = root.querySelector('[data-role=speed]');
   for (const s of timeline.speeds) speedSelect.append(new Option(t('player.speed_value', { speed: s }), String(s)));
 
+  // Each step renders: only what changed is written (a text written again still invalidates layout).
+  const put = (el, prop, value) => {
+    if (el[prop] !== value) el[prop] = value;
+  };
   function render() {
     const { playing } = timeline;
-    play.querySelector('.icon').textContent = playing ? '❚❚' : '▶';
-    play.querySelector('.label').textContent = t(playing ? 'player.pause' : 'player.play');
-    slider.max = String(timeline.count - 1);
-    slider.value = String(timeline.at);
-    speedSelect.value = String(timeline.speed);
+    put(play.querySelector('.icon'), 'textContent', playing ? '❚❚' : '▶');
+    put(play.querySelector('.label'), 'textContent', t(playing ? 'player.pause' : 'player.play'));
+    put(slider, 'max', String(timeline.count - 1));
+    put(slider, 'value', String(timeline.at));
+    put(speedSelect, 'value', String(timeline.speed));
   }
 
   play.addEventListener('click', () => timeline.toggle());

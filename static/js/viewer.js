@@ -127,10 +127,11 @@ export function createViewer(root, { store, timeline }) {
   // gates and lines (they show the focused layer and unit), a new step only the step's shapes.
   store.subscribe(VIEW_KEYS, async (state, changed) => {
     if (loading || !result) return;
+    const refocused = ['example', 'layer', 'direction', 'unit'].some((key) => changed.has(key));
     if (changed.has('example')) model = viewModel(result, state.example);
-    syncFocus();
+    if (refocused) syncFocus();
     if (changed.has('example') || changed.has('presenter')) await draw(Object.keys(charts));
-    else if (['layer', 'direction', 'unit'].some((key) => changed.has(key))) await draw(['gates', 'lines']);
+    else if (refocused) await draw(['gates', 'lines']);
     await showStep();
   });
 
