@@ -52,6 +52,11 @@ def test_catalogs_have_the_same_keys_and_placeholders() -> None:
         assert sorted(PLACEHOLDER.findall(en[key])) == sorted(PLACEHOLDER.findall(ko[key])), key
 
 
+def test_plotlys_words_are_keyed_by_its_english() -> None:
+    plotly = {k: v for k, v in catalog("en").items() if k.startswith("plotly.")}
+    assert plotly and all(v == k.removeprefix("plotly.") for k, v in plotly.items())
+
+
 def test_korean_catalog_is_written_in_korean() -> None:
     en, ko = catalog("en"), catalog("ko")
     exceptions = SAME_IN_BOTH | NOTATION_IN_KOREAN

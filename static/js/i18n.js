@@ -40,6 +40,12 @@ export function t(key, params = {}, lang = language) {
 /** Whether the page's language (or `lang`) has a message `key`. */
 export const has = (key, lang = language) => Object.hasOwn(catalogs[lang] ?? catalogs[language] ?? {}, key);
 
+/** Every message whose key starts with `prefix`, by the rest of its key ({suffix: text}). */
+export function messagesUnder(prefix, lang = language) {
+  const messages = catalogs[lang] ?? catalogs[language] ?? {};
+  return Object.fromEntries(Object.keys(messages).filter((k) => k.startsWith(prefix)).map((k) => [k.slice(prefix.length), messages[k]]));
+}
+
 /** The message `key.one` when params.n is 1, else `key.other` (each catalog has both). */
 export function plural(key, params, lang = language) {
   return t(`${key}.${params.n === 1 ? 'one' : 'other'}`, params, lang);

@@ -64,6 +64,10 @@ def test_a_korean_page_reads_korean(
     titles = page.locator("#viewer").evaluate(TITLES_JS)
     assert "1층 · 역방향 · 게이트" in titles or "1층 ← 게이트" in titles, titles
     assert any(title.startswith("1층") for title in titles), titles
+    tools = page.locator("[data-chart=heatmaps] .modebar-btn").evaluate_all(
+        "(buttons) => buttons.map((b) => b.dataset.title)"
+    )
+    assert "PNG 파일로 다운로드" in tools and "축 초기화" in tools, tools  # Plotly's own words
     assert overlaps(page) == []
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     menu.select_option("gru_batch")  # another preset keeps the page's language
