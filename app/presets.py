@@ -1,7 +1,9 @@
-"""The seed notebook's ten examples as run configurations (SPEC section 2)."""
+"""The seed notebook's ten examples as run configurations (SPEC section 2), with their titles and
+descriptions in English and Korean (SPEC section 10; the notebook's first readers read Korean)."""
 
 from functools import lru_cache
 
+from app.i18n import Language
 from app.schemas import Preset, RunRequest
 
 _NOTEBOOK = "RNN 기본예제"  # the seed notebook's (Korean) title: "RNN basic examples"
@@ -16,6 +18,10 @@ _PRESETS: list[dict] = [
         "title": "One RNN cell, one step",
         "seed_heading": "Basic RNN Cell · In [3]",
         "description": "A basic RNN cell (hidden size 2) reads the single one-hot letter 'h'.",
+        "ko": {
+            "title": "RNN 셀 하나, 한 단계",
+            "description": "기본 RNN 셀(은닉 크기 2)이 원-핫 벡터로 바꾼 글자 'h' 하나를 읽습니다.",
+        },
         "config": {"cell": "rnn", "hidden_size": 2, "input": {"text": ["h"], "vocabulary": "helo"}},
     },
     {
@@ -23,6 +29,10 @@ _PRESETS: list[dict] = [
         "title": "RNN over the sequence 'hello'",
         "seed_heading": "Basic RNN Cell · In [4]",
         "description": "The same cell unrolled over five steps: h, e, l, l, o.",
+        "ko": {
+            "title": "'hello'를 읽는 RNN",
+            "description": "같은 셀을 시간 순으로 다섯 단계 펼쳐 h, e, l, l, o를 차례로 읽습니다.",
+        },
         "config": {
             "cell": "rnn",
             "hidden_size": 2,
@@ -34,6 +44,13 @@ _PRESETS: list[dict] = [
         "title": "LSTM on a batch of three words",
         "seed_heading": "Basic LSTM Cell · In [5]",
         "description": "An LSTM reads 'hello', 'eolll' and 'lleel'; it keeps a cell state c and h.",
+        "ko": {
+            "title": "세 단어를 배치로 읽는 LSTM",
+            "description": (
+                "LSTM이 'hello', 'eolll', 'lleel'을 한 배치로 읽습니다. "
+                "은닉 상태 h와 함께 셀 상태 c를 유지합니다."
+            ),
+        },
         "config": {
             "cell": "lstm",
             "hidden_size": 2,
@@ -45,6 +62,13 @@ _PRESETS: list[dict] = [
         "title": "GRU on a batch of three words",
         "seed_heading": "GRU Cell · In [6]",
         "description": "A GRU (update, reset and candidate gates) on the same three words.",
+        "ko": {
+            "title": "세 단어를 배치로 읽는 GRU",
+            "description": (
+                "같은 세 단어를 GRU로 읽습니다. 업데이트 게이트, 리셋 게이트, "
+                "후보 상태가 은닉 상태를 만듭니다."
+            ),
+        },
         "config": {
             "cell": "gru",
             "hidden_size": 2,
@@ -57,6 +81,13 @@ _PRESETS: list[dict] = [
         "seed_heading": "Dynamic length · In [7]",
         "description": "Per-example lengths: past its length an example outputs zeros and keeps "
         "its state.",
+        "ko": {
+            "title": "가변 길이: 5, 3, 4단계",
+            "description": (
+                "샘플마다 시퀀스 길이가 다릅니다. "
+                "길이가 끝난 뒤에는 출력이 0이고 상태는 마지막 값을 그대로 유지합니다."
+            ),
+        },
         "config": {
             "cell": "lstm",
             "hidden_size": 2,
@@ -69,6 +100,12 @@ _PRESETS: list[dict] = [
         "title": "Feeding an explicit initial state",
         "seed_heading": "Feed initial state · In [8]",
         "description": "The LSTM starts from an explicit zero state (cell.zero_state) for c and h.",
+        "ko": {
+            "title": "초기 상태를 직접 넣기",
+            "description": (
+                "LSTM이 직접 넣어 준 0 초기 상태(cell.zero_state)의 c와 h에서 시작합니다."
+            ),
+        },
         "config": {
             "cell": "lstm",
             "hidden_size": 2,
@@ -85,6 +122,13 @@ _PRESETS: list[dict] = [
         "description": "Forward and backward RNNs (hidden size 4) over "
         "np.arange(45).reshape(3, 5, 3) "
         "with lengths 2, 3 and 1.",
+        "ko": {
+            "title": "양방향 RNN",
+            "description": (
+                "정방향 RNN과 역방향 RNN(은닉 크기 4)이 np.arange(45).reshape(3, 5, "
+                "3)을 읽습니다. 시퀀스 길이는 2, 3, 1입니다."
+            ),
+        },
         "config": {
             "cell": "rnn",
             "hidden_size": 4,
@@ -99,6 +143,13 @@ _PRESETS: list[dict] = [
         "seed_heading": "Bi-directional RNN with basic LSTM Cell · In [11]",
         "description": "Forward and backward LSTMs on the same values; the backward one reads each "
         "example's valid steps in reverse.",
+        "ko": {
+            "title": "양방향 LSTM",
+            "description": (
+                "같은 값을 정방향 LSTM과 역방향 LSTM이 읽습니다. "
+                "역방향 LSTM은 샘플마다 유효한 구간만 거꾸로 읽습니다."
+            ),
+        },
         "config": {
             "cell": "lstm",
             "hidden_size": 4,
@@ -112,6 +163,13 @@ _PRESETS: list[dict] = [
         "title": "Three stacked RNN layers",
         "seed_heading": "Multi-Layer RNN with basic RNN Cell · In [12]",
         "description": "MultiRNNCell of three RNN layers; each layer reads the one below.",
+        "ko": {
+            "title": "RNN 3층 쌓기",
+            "description": (
+                "MultiRNNCell로 RNN 층 세 개를 쌓습니다. "
+                "각 층은 바로 아래 층의 출력을 입력으로 받습니다."
+            ),
+        },
         "config": {
             "cell": "rnn",
             "hidden_size": 4,
@@ -125,6 +183,12 @@ _PRESETS: list[dict] = [
         "title": "Three stacked LSTM layers",
         "seed_heading": "Multi-Layer RNN with basic LSTM Cell · In [13]",
         "description": "MultiRNNCell of three LSTM layers, one (c, h) state per layer.",
+        "ko": {
+            "title": "LSTM 3층 쌓기",
+            "description": (
+                "MultiRNNCell로 LSTM 층 세 개를 쌓습니다. 층마다 (c, h) 상태를 따로 가집니다."
+            ),
+        },
         "config": {
             "cell": "lstm",
             "hidden_size": 4,
@@ -137,15 +201,16 @@ _PRESETS: list[dict] = [
 
 
 @lru_cache
-def presets() -> dict[str, Preset]:
-    """The presets by name, in the notebook's order."""
+def presets(lang: Language = "en") -> dict[str, Preset]:
+    """The presets by name, in the notebook's order, titled and described in `lang` (the seed
+    heading cites the notebook as it is written, in both languages)."""
     return {
         p["name"]: Preset(
-            **{
-                **p,
-                "seed_heading": f"{_NOTEBOOK} › {p['seed_heading']}",
-                "config": RunRequest.model_validate(p["config"]),
-            }
+            name=p["name"],
+            title=p.get(lang, p)["title"],
+            seed_heading=f"{_NOTEBOOK} › {p['seed_heading']}",
+            description=p.get(lang, p)["description"],
+            config=RunRequest.model_validate(p["config"]),
         )
         for p in _PRESETS
     }

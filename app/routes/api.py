@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from app.deps import RunQueryDep, ServiceDep, SettingsDep
+from app.i18n import Language
 from app.middleware import deadline_of
 from app.presets import presets
 from app.results import Encoding
@@ -118,7 +119,10 @@ async def run_get(
     return _json(answer.body, answer.source, headers(answer.key))
 
 
-@router.get("/presets", response_model=list[Preset])
-def list_presets() -> list[Preset]:
-    """The seed notebook's ten examples, each a ready run configuration."""
-    return list(presets().values())
+LANG = Query(description="The language of the titles and descriptions: `en` or `ko`.")
+
+
+@router.get("/presets", response_model=list[Preset], responses={422: ERRORS[422]})
+def list_presets(lang: Annotated[Language, LANG] = "en") -> list[Preset]:
+    """The seed notebook's ten examples, each a ready run configuration, described in `lang`."""
+    return list(presets(lang).values())

@@ -1,13 +1,20 @@
 """HTML pages: the app (/) and the chart-only embed page (/embed).
 
-Every page renders through ``render``, which gives the templates what they share: ``static_url``
-(the content-hashed URL of a static file, ``app.assets``) and the names of the assets every page
-loads: the stylesheet, Plotly, and the front end's entry as one bundle (``js/main.bundle.js``:
-one request, not one per module). The standalone HTML export (``app.export.html``) renders the
-same embed page with every asset inlined instead.
+Every page renders through ``render``, which gives the templates what they share:
+
+- its language (SPEC section 10): ``lang`` for ``<html lang>``, ``t(key, **params)``, the catalog
+  the page inlines for its scripts, and a link per language to the same page and state;
+- ``static_url`` (the content-hashed URL of a static file, ``app.assets``) and the assets every
+  page loads: the stylesheet, Plotly, and the front end's entry as one bundle
+  (``js/main.bundle.js``: one request, not one per module).
+
+The standalone HTML export (``app.export.html``) renders the same embed page with every asset
+inlined instead.
 """
 
+from functools import partial
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -15,6 +22,7 @@ from fastapi.templating import Jinja2Templates
 
 from app.assets import PAGE_ASSETS, static_tree
 from app.assets import ROOT as STATIC
+from app.i18n import LANGUAGES, Language, catalog, negotiate, translate
 
 TEMPLATES = STATIC.parent / "templates"
 
@@ -37,13 +45,44 @@ APP_HEADERS = {
 EMBED_HEADERS = {"Content-Security-Policy": _CSP.format(ancestors="* file:")}
 
 
+def page_language(request: Request) -> Language:
+    """The language of a page: its ``lang=``, else the reader's Accept-Language, else English."""
+    return negotiate(request.query_params.get("lang"), request.headers.get("accept-language"))
+
+
+def language_context(request: Request) -> dict[str, Any]:
+    """What every template needs for its language (module docstring); main.js keeps the
+    language links' query up to date as the state changes."""
+    lang = page_language(request)
+    links = []
+    for code in LANGUAGES:
+        query = {**dict(request.query_params.multi_items()), "lang": code}
+        links.append({"lang": code, "href": f"{request.url.path}?{urlencode(query)}"})
+    return {
+        "lang": lang,
+        "t": partial(translate, lang),
+        "messages": catalog(lang),
+        "languages": links,
+    }
+
+
 def render(
     request: Request, template: str, headers: dict[str, str], **context: Any
 ) -> HTMLResponse:
-    """``template`` with what every page shares (module docstring) and ``context``."""
+    """``template`` in the page's language, with the shared assets (module docstring) and
+    ``context``. Caches keep one copy per Accept-Language, since it can choose the language."""
     tree = static_tree()
-    shared = {**PAGE_ASSETS, "static_url": tree.url, "entry": tree.loadable(PAGE_ASSETS["entry"])}
-    return templates.TemplateResponse(request, template, {**shared, **context}, headers=headers)
+    language = language_context(request)
+    shared = {
+        **PAGE_ASSETS,
+        **language,
+        "static_url": tree.url,
+        "entry": tree.loadable(PAGE_ASSETS["entry"]),
+    }
+    language_headers = {"Content-Language": language["lang"], "Vary": "Accept-Language"}
+    return templates.TemplateResponse(
+        request, template, {**shared, **context}, headers={**headers, **language_headers}
+    )
 
 
 @router.get("/vendor/plotly.min.js")

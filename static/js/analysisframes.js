@@ -10,6 +10,7 @@ import {
   HEATMAP_GAPS_UP_TO, LINE_MARKERS_UP_TO, LOG_TICKS, MIN_FONT_PX, OVERLAY, TICKED_CELLS,
 } from './config.js';
 import { plotlyText } from './frames.js';
+import { plural, t as tr } from './i18n.js';
 import { positionAt } from './math.js';
 
 export const range = (a, b) => Array.from({ length: Math.max(0, b - a) }, (_, k) => a + k);
@@ -114,91 +115,62 @@ export function formatValue(v) {
 /** A fraction as a whole percentage ('<1%' for a small non-zero one). */
 export const percent = (r) => (r > 0 && r < 0.005 ? '<1%' : `${Math.round(r * 100)}%`);
 
-// ---- words (SPEC §10: English and Korean) --------------------------------------------------------
+// ---- words (SPEC §10: English and Korean): the catalogs' analysis.* messages -----------------------
 
-const WORDS = {
-  en: {
-    forward: 'forward',
-    backward: 'backward',
-    layer: (l) => `layer ${l + 1}`,
-    connectivity: 'dependence ‖∂h_t/∂x_s‖',
-    reach: (t) => `memory of the last state (t = ${t})`,
-    path: 'state path',
-    stateAxis: 'state at t',
-    inputAxis: 'input at s',
-    strength: '‖∂h_t/∂x_s‖',
-    key: 'white: none (exactly 0) · grey: padding',
-    noDependence: (t, s) => `state t = ${t}, input s = ${s}: no dependence (exactly 0)`,
-    padding: (t, s) => `state t = ${t}, input s = ${s}: padding`,
-    dependence: (t, s, v) => `state t = ${t} ← input s = ${s}: ${v}`,
-    pc: (k, r, compact) => (compact ? `PC${k} (${percent(r)})` : `PC${k} (${percent(r)} of variance)`),
-    time: 't',
-    start: 'start',
-    at: (t, token) => `t = ${t}${token ? ` “${token}”` : ''}`,
-    atStep: (step, T, text) => `At step ${step + 1} of ${T}, ${text}`,
-    depends: (d, t, most, least, none) => `the ${d} state at t = ${t} depends `
-      + (least ? `most on the input at s = ${most.s} (${most.v}) and least on the input at s = ${least.s} (${least.v})`
-        : `only on the input at s = ${most.s} (${most.v})`)
-      + (none ? `, and not at all on ${none} other${none > 1 ? 's' : ''}` : '') + '.',
-    isPadding: (d, t) => `the ${d} state at t = ${t} is padding: it depends on no input.`,
-    noInput: (d, t) => `the ${d} state at t = ${t} depends on no input.`,
-    noSteps: 'This example has no valid step, so nothing to show.',
-    reachSentence: (d, t, self, far, ratio) => `The last ${d} state (t = ${t}) depends on the input at s = ${self.s} with ${self.v}`
-      + (far ? ` and on the farthest input it depends on, s = ${far.s}, with ${far.v}: ${ratio}.` : ' and on no other input.'),
-    reachNone: (d, t) => `The last ${d} state (t = ${t}) depends on no input.`,
-    weaker: (ratio) => {
-      if (ratio < 1) return `${formatValue(1 / ratio)} times stronger`;
-      return ratio < 1000 ? `${formatValue(ratio)} times weaker` : `${Math.log10(ratio).toFixed(1)} powers of ten weaker`;
-    },
-    variance: (d, ratios) => `${d[0].toUpperCase()}${d.slice(1)}: ${ratios.map((r, k) => `PC${k + 1} explains ${percent(r)} of the variance`).join(', ')}`,
-    position: (step, t, point, pad) => `; at step ${step + 1} the state (t = ${t}${pad ? ', padding' : ''}) is at ${point}.`,
-  },
-  ko: {
-    forward: '정방향',
-    backward: '역방향',
-    layer: (l) => `${l + 1}층`,
-    connectivity: '의존도 ‖∂h_t/∂x_s‖',
-    reach: (t) => `마지막 상태(t = ${t})의 기억`,
-    path: '상태 경로',
-    stateAxis: '상태 t',
-    inputAxis: '입력 s',
-    strength: '‖∂h_t/∂x_s‖',
-    key: '흰색: 의존 없음(정확히 0) · 회색: 패딩',
-    noDependence: (t, s) => `상태 t = ${t}, 입력 s = ${s}: 의존 없음(정확히 0)`,
-    padding: (t, s) => `상태 t = ${t}, 입력 s = ${s}: 패딩`,
-    dependence: (t, s, v) => `상태 t = ${t} ← 입력 s = ${s}: ${v}`,
-    pc: (k, r, compact) => (compact ? `PC${k} (${percent(r)})` : `PC${k} (분산의 ${percent(r)})`),
-    time: 't',
-    start: '시작',
-    at: (t, token) => `t = ${t}${token ? ` “${token}”` : ''}`,
-    atStep: (step, T, text) => `${T}단계 중 ${step + 1}단계에서 ${text}`,
-    depends: (d, t, most, least, none) => `t = ${t}의 ${d} 상태는 `
-      + (least ? `입력 s = ${most.s}에 가장 많이(${most.v}), 입력 s = ${least.s}에 가장 적게(${least.v}) 의존합니다`
-        : `입력 s = ${most.s}에만(${most.v}) 의존합니다`)
-      + (none ? `. 다른 입력 ${none}개에는 전혀 의존하지 않습니다` : '') + '.',
-    isPadding: (d, t) => `t = ${t}의 ${d} 상태는 패딩이며 어떤 입력에도 의존하지 않습니다.`,
-    noInput: (d, t) => `t = ${t}의 ${d} 상태는 어떤 입력에도 의존하지 않습니다.`,
-    noSteps: '이 예제에는 유효한 단계가 없어 보여 줄 것이 없습니다.',
-    reachSentence: (d, t, self, far, ratio) => `마지막 ${d} 상태(t = ${t})는 입력 s = ${self.s}에 ${self.v}만큼`
-      + (far ? `, 의존하는 가장 먼 입력 s = ${far.s}에 ${far.v}만큼 의존합니다: ${ratio}.` : ' 의존하고 다른 입력에는 의존하지 않습니다.'),
-    reachNone: (d, t) => `마지막 ${d} 상태(t = ${t})는 어떤 입력에도 의존하지 않습니다.`,
-    weaker: (ratio) => {
-      if (ratio < 1) return `${formatValue(1 / ratio)}배 강합니다`;
-      return ratio < 1000 ? `${formatValue(ratio)}배 약합니다` : `10의 ${Math.log10(ratio).toFixed(1)}제곱배 약합니다`;
-    },
-    variance: (d, ratios) => `${d}: 설명하는 분산 ${ratios.map((r, k) => `PC${k + 1} ${percent(r)}`).join(', ')}`,
-    position: (step, t, point, pad) => `; ${step + 1}단계에서 상태(t = ${t}${pad ? ', 패딩' : ''})는 ${point}에 있습니다.`,
-  },
-};
+/** The catalogs' messages in opts.lang ('en' or 'ko'; the page's language by default): (key, params) => text. */
+export const wordsFor = (opts = {}) => (key, params) => tr(key, params, opts.lang);
 
-/** The words of opts.lang ('en' or 'ko'; English otherwise). */
-export const wordsFor = (table, opts = {}) => table[opts.lang] ?? table.en;
-const words = (opts) => wordsFor(WORDS, opts);
+/** The analysis charts' words in opts.lang. */
+function words(opts) {
+  const m = wordsFor(opts);
+  return {
+    forward: m('direction.forward'),
+    backward: m('direction.backward'),
+    connectivity: m('analysis.connectivity'),
+    reach: (t) => m('analysis.reach', { t }),
+    path: m('analysis.path'),
+    stateAxis: m('analysis.state_axis'),
+    inputAxis: m('analysis.input_axis'),
+    strength: '‖∂h_t/∂x_s‖',
+    key: m('analysis.key'),
+    noDependence: (t, s) => m('analysis.no_dependence', { t, s }),
+    padding: (t, s) => m('analysis.padding', { t, s }),
+    dependence: (t, s, value) => m('analysis.dependence', { t, s, value }),
+    pc: (k, r, compact) => m(compact ? 'analysis.pc_compact' : 'analysis.pc', { k, percent: percent(r) }),
+    time: 't',
+    start: m('analysis.start'),
+    at: (t, token) => `t = ${t}${token ? ` “${token}”` : ''}`,
+    atStep: (step, T, text) => m('analysis.at_step', { step: step + 1, steps: T, text }),
+    depends: (direction, t, most, least, none) => {
+      const values = { direction, t, most: most.s, most_value: most.v, least: least?.s, least_value: least?.v };
+      const others = none ? plural('analysis.depends_none', { n: none }, opts.lang) : '';
+      return `${m(least ? 'analysis.depends_most_least' : 'analysis.depends_only', values)}${others}.`;
+    },
+    isPadding: (direction, t) => m('analysis.is_padding', { direction, t }),
+    noInput: (direction, t) => m('analysis.no_input', { direction, t }),
+    noSteps: m('analysis.no_steps'),
+    reachSentence: (direction, t, self, far, ratio) => (far
+      ? m('analysis.reach_far', { direction, t, s: self.s, value: self.v, far: far.s, far_value: far.v, ratio })
+      : m('analysis.reach_self', { direction, t, s: self.s, value: self.v })),
+    reachNone: (direction, t) => m('analysis.reach_none', { direction, t }),
+    weaker: (ratio) => {
+      if (ratio < 1) return m('analysis.stronger', { ratio: formatValue(1 / ratio) });
+      return ratio < 1000 ? m('analysis.weaker', { ratio: formatValue(ratio) }) : m('analysis.weaker_powers', { powers: Math.log10(ratio).toFixed(1) });
+    },
+    variance: (d, ratios) => m('analysis.variance', {
+      direction: `${d[0].toUpperCase()}${d.slice(1)}`,
+      shares: ratios.map((r, k) => m('analysis.variance_share', { k: k + 1, percent: percent(r) })).join(', '),
+    }),
+    position: (step, t, point, pad) => m(pad ? 'analysis.position_padding' : 'analysis.position', { step: step + 1, t, point }),
+  };
+}
 
 /** A panel's title: "layer 1 · forward · …", or "L1 → …" when compact. */
 function panelTitle(opts, layer, direction, what) {
-  const w = words(opts);
-  return opts.compact ? `L${layer + 1} ${direction === 'backward' ? '←' : '→'} ${what}` : `${w.layer(layer)} · ${w[direction]} · ${what}`;
+  const m = wordsFor(opts);
+  return opts.compact
+    ? m('frames.panel_compact', { layer: layer + 1, arrow: direction === 'backward' ? '←' : '→', what })
+    : m('frames.panel', { layer: layer + 1, direction: m(`direction.${direction}`), what });
 }
 
 // ---- the model ---------------------------------------------------------------------------------

@@ -2,8 +2,12 @@
 // Runs go by GET when they can (the browser and any CDN cache them), in the compact encoding when large.
 import { COMPACT_NUMBERS, GET_QUERY_BYTES } from './config.js';
 import { decodeArrays } from './encoding.js';
+import { has, t } from './i18n.js';
 
-/** An API failure: the HTTP status, a message, and the request fields it names ([{field, message}]). */
+/**
+ * An API failure: the HTTP status, the server's own (English) message, and the request fields it
+ * names, each with its message in the page's language ([{field, message}]).
+ */
 export class ApiError extends Error {
   constructor(status, message, fields = []) {
     super(message);
@@ -15,18 +19,78 @@ export class ApiError extends Error {
 // Where a request field sits in an error's loc: the POST body, or the JSON of GET's ?config=.
 const FIELD_ROOTS = [['body'], ['query', 'config']];
 
+// pydantic's error types (stable across its versions) -> the message that says the same rule, and
+// what it takes from pydantic's English text: the first number (a limit) or the quoted choices.
+const RULES = {
+  missing: ['error.missing'],
+  greater_than_equal: ['error.greater_than_equal', 'limit'],
+  greater_than: ['error.greater_than', 'limit'],
+  less_than_equal: ['error.less_than_equal', 'limit'],
+  less_than: ['error.less_than', 'limit'],
+  int_type: ['error.integer'],
+  int_parsing: ['error.integer'],
+  int_from_float: ['error.integer'],
+  float_type: ['error.number'],
+  float_parsing: ['error.number'],
+  finite_number: ['error.finite_number'],
+  bool_type: ['error.boolean'],
+  bool_parsing: ['error.boolean'],
+  literal_error: ['error.literal', 'choices'],
+  extra_forbidden: ['error.extra_forbidden'],
+  too_long: ['error.too_long', 'limit'],
+  too_short: ['error.too_short', 'limit'],
+  string_too_long: ['error.string_too_long', 'limit'],
+};
+const PARAMS = {
+  limit: (msg) => msg.match(/-?\d+(\.\d+)?/)?.[0],
+  choices: (msg) => [...msg.matchAll(/'([^']*)'/g)].map((m) => m[1]).join(', '),
+};
+
 /**
- * The request fields a FastAPI error detail names: loc ["body", "input", "text", 0] (POST) or
- * ["query", "config", "input", "text", 0] (GET) becomes "input.text.0" ("" for the whole request).
+ * A server error ({type, msg}) in the page's language: pydantic's rules said again by the catalog
+ * ("must be greater than or equal to 1"), the app's own rules (type value_error, json_invalid)
+ * quoted in English inside a translated sentence (the API's messages stay English).
+ */
+export function errorText({ type, msg = '' }) {
+  const [key, param] = RULES[type] ?? [];
+  const value = param && PARAMS[param](msg);
+  if (key && (!param || value)) return t(key, param ? { [param]: value } : {});
+  return t('error.server', { message: msg });
+}
+
+/**
+ * A request field's name in the page's language: the longest known start of its path
+ * (catalog keys field.*), then the rest as a path ("sequence lengths [0]", "initial state layers[0].forward.h").
+ */
+export function fieldName(field) {
+  const parts = field ? field.split('.') : [];
+  for (let n = parts.length; n > 0; n -= 1) {
+    const key = `field.${parts.slice(0, n).join('.')}`;
+    if (!has(key)) continue;
+    const rest = parts.slice(n).map((p, k) => (/^\d+$/.test(p) ? `[${p}]` : `${k ? '.' : ''}${p}`)).join('');
+    return rest ? `${t(key)} ${rest}` : t(key);
+  }
+  return field;
+}
+
+/**
+ * The request fields a FastAPI error detail names, each with its name (fieldName) and message (errorText): loc
+ * ["body", "input", "text", 0] (POST) or ["query", "config", "input", "text", 0] (GET) becomes
+ * "input.text.0" ("" for the whole request).
  */
 export function fieldErrors(detail) {
-  if (!Array.isArray(detail)) return [{ field: '', message: String(detail ?? 'request failed') }];
+  if (detail === undefined || detail === null) return [{ field: '', name: '', message: t('error.request_failed') }];
+  if (!Array.isArray(detail)) return [{ field: '', name: '', message: errorText({ msg: String(detail) }) }];
   return detail.map((e) => {
     const loc = e.loc ?? [];
     const root = FIELD_ROOTS.find((r) => r.every((part, k) => loc[k] === part)) ?? loc.slice(0, 1);
-    return { field: loc.slice(root.length).join('.'), message: e.msg };
+    const field = loc.slice(root.length).join('.');
+    return { field, name: fieldName(field), message: errorText(e) };
   });
 }
+
+/** The server's own message of an error detail (a 503's reason, or each field's message joined). */
+const serverMessage = (detail) => (Array.isArray(detail) ? detail.map((e) => e.msg).join('; ') : String(detail ?? ''));
 
 const GATE_COUNT = { rnn: 0, lstm: 4, gru: 3 };
 
@@ -82,16 +146,13 @@ async function request(url, init, retries) {
     return request(url, init, retries - 1);
   }
   const body = await response.json().catch(() => ({ detail: response.statusText }));
-  if (!response.ok) {
-    const fields = fieldErrors(body.detail);
-    throw new ApiError(response.status, fields.map((f) => f.message).join('; '), fields);
-  }
+  if (!response.ok) throw new ApiError(response.status, serverMessage(body.detail), fieldErrors(body.detail));
   return body;
 }
 
-/** GET /api/presets: the seed notebook's examples, [{name, title, seed_heading, description, config}]. */
-export function fetchPresets() {
-  return request('/api/presets', {}, 3);
+/** GET /api/presets in a language: the seed notebook's examples, [{name, title, seed_heading, description, config}]. */
+export function fetchPresets(lang) {
+  return request(`/api/presets?lang=${encodeURIComponent(lang)}`, {}, 3);
 }
 
 /**

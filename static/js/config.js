@@ -47,7 +47,7 @@ export const OVERLAY = {
 
 /** Text of every chart: presenter mode scales it up, compact charts (small frames) down; `charWidth`: mean ems of a character. */
 export const FONT = {
-  family: 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif', size: 12, presenterScale: 1.5, compactScale: 0.8, charWidth: 0.6,
+  family: 'system-ui, -apple-system, "Segoe UI", Roboto, "Apple SD Gothic Neo", "Malgun Gothic", "Noto Sans KR", NanumGothic, sans-serif', size: 12, presenterScale: 1.5, compactScale: 0.8, charWidth: 0.6,
 };
 
 /** Below this width (pixels) charts are compact: short titles, no axis titles, small margins (always in /embed). */

@@ -1,4 +1,5 @@
 // The configuration panel: state <-> form controls, conditional fields, and errors next to fields.
+import { t } from './i18n.js';
 import { FIELDS, parseValues, shapedInitialState, textLines } from './state.js';
 
 const CONFIG = FIELDS.filter((f) => f.config);
@@ -66,14 +67,17 @@ export function createForm(form, { onSubmit }) {
       }
       toggleConditional();
     },
-    /** Show each error next to the field its path names (the longest matching prefix), or at the top. */
+    /**
+     * Show each error next to the field its path names (the longest matching prefix), or at the
+     * top; an error about a part of the field (sequence_length.0) or with no slot of its own names its field.
+     */
     showErrors(errors) {
-      for (const { field, message } of errors) {
+      for (const { field, name = field, message } of errors) {
         const slot = errorSlots
           .filter((s) => s.dataset.errorFor && (field === s.dataset.errorFor || field.startsWith(`${s.dataset.errorFor}.`)))
           .sort((a, b) => b.dataset.errorFor.length - a.dataset.errorFor.length)[0] ?? general;
-        const where = slot === general || field === slot.dataset.errorFor ? '' : `${field}: `;
-        slot.textContent = slot.textContent ? `${slot.textContent}\n${where}${message}` : `${where}${message}`;
+        const text = !field || field === slot.dataset.errorFor ? message : t('status.field_error', { field: name, message });
+        slot.textContent = slot.textContent ? `${slot.textContent}\n${text}` : text;
         slot.hidden = false;
         slot.closest('details')?.setAttribute('open', '');
       }

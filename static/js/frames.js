@@ -8,6 +8,7 @@ import {
   NETWORK_COLUMN_PX, NETWORK_MIN_COLUMNS, NETWORK_WINDOW, OVERLAY, STATE_SCALE, TICKED_CELLS, UNIT_COLORS, UNIT_DASHES,
   UNIT_WINDOW,
 } from './config.js';
+import { t as tr } from './i18n.js';
 import { GATES, positionAt } from './math.js';
 
 const range = (a, b) => Array.from({ length: Math.max(0, b - a) }, (_, k) => a + k);
@@ -139,10 +140,14 @@ function cellTick(opts, n, px, lines) {
 }
 const axisTitle = ({ compact }, text) => (compact ? undefined : { text, standoff: 2 });
 const ARROWS = { forward: '→', backward: '←' };
+/** A direction's name in the page's language. */
+const directionName = (direction) => tr(`direction.${direction}`);
 /** A panel's name: "layer 1 · forward · h", or "L1 → h" when compact. */
 const panelName = ({ compact }, layer, direction, what) => (compact
-  ? `L${layer + 1} ${ARROWS[direction]} ${what}`
-  : `layer ${layer + 1} · ${direction} · ${what}`);
+  ? tr('frames.panel_compact', { layer: layer + 1, arrow: ARROWS[direction], what })
+  : tr('frames.panel', { layer: layer + 1, direction: directionName(direction), what }));
+/** A trace's name in hover labels: "layer 1 forward". */
+const traceName = (layer, direction) => tr('frames.trace', { layer: layer + 1, direction: directionName(direction) });
 const band = (ref, x0, x1, style) => ({
   type: 'rect', xref: `x${ref}`, yref: `y${ref} domain`, x0, x1, y0: 0, y1: 1, layer: 'above', ...style,
 });
@@ -288,8 +293,8 @@ export const network = {
     const cells = rows.flatMap((row) => cols.map((t) => ({ row, t, y: (row.y0 + row.y1) / 2 })));
     const hover = cells.map(({ row, t }) => {
       const h = shortVector(model.layers[row.layer][row.direction].h[t], 8);
-      const state = t >= model.length ? `padding: output 0, state carried ${h}` : `h = ${h}`;
-      return `layer ${row.layer + 1} ${row.direction}, t = ${t}<br>${state}`;
+      const state = t >= model.length ? tr('frames.box_padding', { h }) : tr('frames.box_state', { h });
+      return `${tr('frames.box', { layer: row.layer + 1, direction: directionName(row.direction), t })}<br>${state}`;
     });
     const at = { x: cells.map((c) => c.t), y: cells.map((c) => c.y), hoverinfo: 'skip' };
     const data = [
@@ -307,7 +312,7 @@ export const network = {
       },
     ];
     const marks = model.dirs.length === 2 ? ' →/←' : '';
-    const layerLabel = (l) => `${opts.compact ? 'L' : 'layer '}${l + 1}${marks}`;
+    const layerLabel = (l) => `${tr(opts.compact ? 'frames.layer_tick_compact' : 'frames.layer_tick', { layer: l + 1 })}${marks}`;
     const fixed = { showgrid: false, zeroline: false, fixedrange: true };
     const height = Math.max(HEIGHTS.networkMin, HEIGHTS.networkRow * (model.L + 2) + 64);
     const layout = {
@@ -315,7 +320,7 @@ export const network = {
       xaxis: { ...fixed, range: netRange(cols), tickvals: cols, ticktext: cols.map((t) => `t=${t}`) },
       yaxis: {
         ...fixed, range: [-0.5, model.L + 1.5], tickvals: range(0, model.L + 2),
-        ticktext: ['input', ...range(0, model.L).map(layerLabel), 'output'],
+        ticktext: [tr('frames.input'), ...range(0, model.L).map(layerLabel), tr('frames.output')],
       },
       shapes: netShapes(model, cols, 0, opts),
     };
@@ -371,7 +376,7 @@ export const heatmaps = {
       };
       layout[`yaxis${p.ref}`] = {
         ...plain, domain: p.y, anchor: `x${p.ref}`, range: [model.H - 0.5, -0.5], dtick: cellTick(opts, model.H, p.px.h, 1.2),
-        title: axisTitle(opts, 'unit'),
+        title: axisTitle(opts, tr('frames.unit_axis')),
       };
       layout.annotations.push(title(panelName(opts, p.layer, p.direction, p.q), (p.x[0] + p.x[1]) / 2, p.titleY));
       return {
@@ -381,7 +386,7 @@ export const heatmaps = {
         coloraxis: p.q === 'c' ? 'coloraxis2' : 'coloraxis',
         meta: { layer: p.layer, direction: p.direction },
         xgap: model.T <= HEATMAP_GAPS_UP_TO ? 1 : 0, ygap: model.H <= HEATMAP_GAPS_UP_TO ? 1 : 0,
-        hovertemplate: `layer ${p.layer + 1} ${p.direction}<br>t = %{x}, unit %{y}<br>${p.q} = %{z:.4f}<extra></extra>`,
+        hovertemplate: `${traceName(p.layer, p.direction)}<br>${tr('frames.heat_point')}<br>${p.q} = %{z:.4f}<extra></extra>`,
       };
     });
     const bar = (text, y) => ({
@@ -407,7 +412,7 @@ export function unitWindow(unit, H) {
 }
 
 /** A chart title's note of which units it shows, when not all of them: " · units 16–31". */
-const windowNote = (units, H) => (units.length < H ? ` · units ${units[0]}–${units.at(-1)}` : '');
+const windowNote = (units, H) => (units.length < H ? tr('frames.units_window', { first: units[0], last: units.at(-1) }) : '');
 
 /** The colour of `value` on a Plotly colour scale spanning [lo, hi], as CSS rgb() (linear between stops). */
 export function scaleColor(scale, value, lo, hi) {
@@ -439,7 +444,7 @@ export const gates = {
     const units = unitWindow(unit, model.H);
     const note = windowNote(units, model.H);
     return {
-      tables: model.dirs.map((direction) => ({ title: panelName(opts, layer, direction, 'gates') + note, meta: { layer, direction } })),
+      tables: model.dirs.map((direction) => ({ title: panelName(opts, layer, direction, tr('frames.gates')) + note, meta: { layer, direction } })),
       rows: model.gateNames,
       units,
       labelled: units.length * model.dirs.length <= LABELLED_UNITS * (opts.compact ? 0.5 : 1), // compact charts are about half as wide
@@ -454,7 +459,8 @@ export const gates = {
       return model.gateNames.map((g) => units.map((u) => {
         const value = model.layers[layer][direction].gates[g][pos][u];
         const color = scaleColor(STATE_SCALE, value, -1, 1);
-        return { text: value.toFixed(2), color, ink: inkOn(color), label: `${direction}: ${g}[${u}] = ${value.toFixed(DIGITS)}` };
+        const label = tr('frames.gate_cell', { direction: directionName(direction), gate: g, unit: u, value: value.toFixed(DIGITS) });
+        return { text: value.toFixed(2), color, ink: inkOn(color), label };
       }));
     });
     return { cells };
@@ -492,18 +498,18 @@ export const lines = {
         type: 'scatter', mode: model.T <= LINE_MARKERS_UP_TO ? 'lines+markers' : 'lines', xaxis: `x${ref}`, yaxis: `y${ref}`,
         x: range(0, model.T), y: model.layers[layer][direction].h.map((h) => h[u]),
         meta: { layer, direction, unit: u },
-        name: `unit ${u}`, legendgroup: `unit ${u}`, showlegend: k === 0,
+        name: tr('frames.unit', { unit: u }), legendgroup: String(u), showlegend: k === 0,
         line: {
           color: UNIT_COLORS[u % UNIT_COLORS.length],
           dash: UNIT_DASHES[Math.floor(u / UNIT_COLORS.length) % UNIT_DASHES.length],
           width: u === unit ? 3.5 : 1.5,
         },
         marker: { size: u === unit ? 7 : 4 },
-        hovertemplate: `${direction} unit ${u}<br>t = %{x}: h = %{y:.4f}<extra></extra>`,
+        hovertemplate: `${tr('frames.line_hover', { direction: directionName(direction), unit: u })}<br>t = %{x}: h = %{y:.4f}<extra></extra>`,
       }));
     });
     const note = windowNote(units, model.H);
-    layout.annotations = titles(model.dirs.map((d) => panelName(opts, layer, d, 'h per unit') + note), xs);
+    layout.annotations = titles(model.dirs.map((d) => panelName(opts, layer, d, tr('frames.h_per_unit')) + note), xs);
     layout.shapes = lines.frame(model, 0);
     return { data, layout };
   },

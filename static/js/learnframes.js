@@ -9,59 +9,36 @@ import {
 } from './analysisframes.js';
 import { inkOn, plotlyText, scaleColor } from './frames.js';
 
-const WORDS = {
-  en: {
-    lossTitle: 'loss (solid) and accuracy (dashed) per epoch',
-    epoch: 'epoch',
-    loss: 'loss',
-    accuracy: 'accuracy',
-    lossHover: (e, v) => `epoch ${e}: loss ${v}`,
-    accuracyHover: (e, v) => `epoch ${e}: accuracy ${v}`,
-    predictionsTitle: (e, right, T) => `predictions at epoch ${e}: ${right} of ${T} right`,
-    rows: ['input', 'target', 'predicted', 'p(target)'],
-    cellInput: (t, ch) => `step ${t}: input “${ch}”`,
-    cellTarget: (t, ch) => `step ${t}: target “${ch}”`,
-    cellPredicted: (t, ch, right, target) => `step ${t}: predicted “${ch}”, ${right ? 'right' : `wrong (target “${target}”)`}`,
-    cellP: (t, ch, p) => (p === null ? `step ${t}: no snapshot at this epoch` : `step ${t}: p(“${ch}”) = ${p}`),
-    probabilitiesTitle: (e) => `probability of each next character · epoch ${e}`,
-    stepAxis: 'input at each step',
-    charAxis: 'next character',
-    probHover: (t, input, ch, p) => `step ${t}, input “${input}”<br>p(“${ch}”) = ${p}`,
-    mostLikely: (ch) => `most likely: “${ch}”`,
-    key: '□ target · ● most likely',
-    lossSummary: (e, E, loss, first, acc, right, T) => `Epoch ${e} of ${E}: loss ${loss} (${first} at epoch 0), accuracy ${acc} (${right} of ${T} steps right).`,
-    predictionsSummary: (e, inputs, predicted, targets, right, T) => `Epoch ${e}: reading “${inputs}”, the network predicts “${predicted}” for “${targets}”: ${right} of ${T} right.`,
-    probabilitiesSummary: (e, t, input, best, p, target, pt) => `Epoch ${e}, step ${t} (input “${input}”): the most likely next character is “${best}” (${p})`
-      + (best === target ? ', the target.' : `; the target “${target}” gets ${pt}.`),
-    noEpoch: (e) => `Epoch ${e} has not been trained yet.`,
-  },
-  ko: {
-    lossTitle: '에폭별 손실(실선)과 정확도(점선)',
-    epoch: '에폭',
-    loss: '손실',
-    accuracy: '정확도',
-    lossHover: (e, v) => `에폭 ${e}: 손실 ${v}`,
-    accuracyHover: (e, v) => `에폭 ${e}: 정확도 ${v}`,
-    predictionsTitle: (e, right, T) => `에폭 ${e}의 예측: ${T}개 중 ${right}개 정답`,
-    rows: ['입력', '정답', '예측', 'p(정답)'],
-    cellInput: (t, ch) => `${t}단계: 입력 “${ch}”`,
-    cellTarget: (t, ch) => `${t}단계: 정답 “${ch}”`,
-    cellPredicted: (t, ch, right, target) => `${t}단계: 예측 “${ch}”, ${right ? '맞음' : `틀림(정답 “${target}”)`}`,
-    cellP: (t, ch, p) => (p === null ? `${t}단계: 이 에폭에는 스냅샷이 없습니다` : `${t}단계: p(“${ch}”) = ${p}`),
-    probabilitiesTitle: (e) => `다음 글자별 확률 · 에폭 ${e}`,
-    stepAxis: '단계별 입력',
-    charAxis: '다음 글자',
-    probHover: (t, input, ch, p) => `${t}단계, 입력 “${input}”<br>p(“${ch}”) = ${p}`,
-    mostLikely: (ch) => `가장 가능성 높은 글자: “${ch}”`,
-    key: '□ 정답 · ● 가장 가능성 높은 글자',
-    lossSummary: (e, E, loss, first, acc, right, T) => `에폭 ${e}/${E}: 손실 ${loss}(에폭 0에서 ${first}), 정확도 ${acc}(${T}단계 중 ${right}단계 정답).`,
-    predictionsSummary: (e, inputs, predicted, targets, right, T) => `에폭 ${e}: 입력 “${inputs}”, 예측 “${predicted}”, 정답 “${targets}”: ${T}개 중 ${right}개 정답.`,
-    probabilitiesSummary: (e, t, input, best, p, target, pt) => `에폭 ${e}, ${t}단계(입력 “${input}”): 가장 가능성 높은 다음 글자는 “${best}”(${p})`
-      + (best === target ? '이며 정답입니다.' : `이고 정답 “${target}”의 확률은 ${pt}입니다.`),
-    noEpoch: (e) => `에폭 ${e}은 아직 학습되지 않았습니다.`,
-  },
-};
-const words = (opts) => wordsFor(WORDS, opts);
+/** The Learn charts' words in opts.lang ('en' or 'ko'; the page's language by default): the catalogs' learn.* messages. */
+function words(opts) {
+  const m = wordsFor(opts);
+  return {
+    lossTitle: m('learn.loss_title'),
+    epoch: m('learn.epoch'),
+    loss: m('learn.loss'),
+    accuracy: m('learn.accuracy'),
+    lossHover: (epoch, value) => m('learn.loss_hover', { epoch, value }),
+    accuracyHover: (epoch, value) => m('learn.accuracy_hover', { epoch, value }),
+    predictionsTitle: (epoch, right, T) => m('learn.predictions_title', { epoch, right, steps: T }),
+    rows: ['learn.row_input', 'learn.row_target', 'learn.row_predicted', 'learn.row_p'].map((key) => m(key)),
+    cellInput: (t, char) => m('learn.cell_input', { t, char }),
+    cellTarget: (t, char) => m('learn.cell_target', { t, char }),
+    cellPredicted: (t, char, right, target) => m(right ? 'learn.cell_right' : 'learn.cell_wrong', { t, char, target }),
+    cellP: (t, char, p) => (p === null ? m('learn.cell_no_snapshot', { t }) : m('learn.cell_p', { t, char, p })),
+    probabilitiesTitle: (epoch) => m('learn.probabilities_title', { epoch }),
+    stepAxis: m('learn.step_axis'),
+    charAxis: m('learn.char_axis'),
+    probHover: (t, input, char, p) => `${m('learn.prob_hover', { t, input })}<br>p(“${char}”) = ${p}`,
+    mostLikely: (char) => m('learn.most_likely', { char }),
+    key: m('learn.key'),
+    lossSummary: (epoch, epochs, loss, first, accuracy, right, T) => m('learn.loss_summary', { epoch, epochs, loss, first, accuracy, right, steps: T }),
+    predictionsSummary: (epoch, inputs, predicted, targets, right, T) => m('learn.predictions_summary', { epoch, inputs, predicted, targets, right, steps: T }),
+    probabilitiesSummary: (epoch, t, input, best, p, target, pt) => m(best === target ? 'learn.probabilities_right' : 'learn.probabilities_wrong', {
+      epoch, t, input, best, p, target, pt,
+    }),
+    noEpoch: (epoch) => m('learn.no_epoch', { epoch }),
+  };
+}
 
 /** A character as shown: a space as '␣' (tables take it as text; Plotly labels go through plotlyText). */
 const shown = (ch) => (ch === ' ' ? '␣' : ch);

@@ -1,45 +1,68 @@
-// Wiring only: the URL state, the presets menu, the form, the viewer and the share buttons.
-import { ApiError, fetchPresets, runNetwork } from './api.js';
+// Wiring only: the store (the URL's state), the presets menu, the form, the player, the viewer and the share buttons.
+import { ApiError, fetchPresets, fieldName, runNetwork } from './api.js';
 import { COMPACT_WIDTH } from './config.js';
 import { createForm } from './form.js';
+import { pageLanguage, t } from './i18n.js';
 import {
   DEFAULTS, FIELDS, InputError, decodeState, embedCode, encodeState, requestFromState, sameConfig, stateFromConfig,
 } from './state.js';
+import { bindKeys, createPlayer } from './player.js';
+import { createStore } from './store.js';
+import { createTimeline } from './timeline.js';
 import { createViewer } from './viewer.js';
 
 const $ = (selector) => document.querySelector(selector);
 const status = $('[data-role=status]');
-const presets = await fetchPresets();
+const presets = await fetchPresets(pageLanguage());
 const configs = Object.fromEntries(presets.map((p) => [p.name, p.config]));
-let state = decodeState(window.location.search, configs);
+// The page's one owner of UI state: the URL's state, plus whether playback runs and how many steps it has.
+// The language is the page's (the server chose it from lang= or Accept-Language).
+const store = createStore({ ...decodeState(window.location.search, configs), lang: pageLanguage(), playing: false, steps: 1 });
+const timeline = createTimeline(store);
 let result = null;
 
-/** The state a preset starts from; the display preferences (speed, presenter, hide) are kept. */
+/** The state a preset starts from; the display preferences (speed, presenter, hide, language) are kept. */
 const presetState = (name) => ({
-  ...DEFAULTS, ...stateFromConfig(configs[name]), preset: name, speed: state.speed, presenter: state.presenter, hide: state.hide,
+  ...DEFAULTS, ...stateFromConfig(configs[name]), preset: name,
+  speed: store.state.speed, presenter: store.state.presenter, hide: store.state.hide, lang: store.state.lang,
 });
 
 /** The preset a state names, if its configuration is still that preset's ('' otherwise). */
 const unchangedPreset = (s) => (s.preset && sameConfig(s, presetState(s.preset)) ? s.preset : '');
 
-const query = () => encodeState(state, configs);
-const urlOf = (path) => `${window.location.origin}${path}${query() ? `?${query()}` : ''}`;
+/** The URL of `path` at the store's state (in language `lang`). */
+function urlOf(path, lang = store.state.lang) {
+  const query = encodeState({ ...store.state, lang }, configs);
+  return `${window.location.origin}${path}${query ? `?${query}` : ''}`;
+}
 function writeUrl() {
   window.history.replaceState(null, '', urlOf(window.location.pathname));
   $('[data-role=open-app]')?.setAttribute('href', urlOf('/'));
+  for (const link of document.querySelectorAll('[data-language]')) link.href = urlOf(window.location.pathname, link.dataset.language);
+}
+// The URL follows the store, except for the steps playback passes through: it is written when playback stops.
+store.subscribe(null, (state, changed) => {
+  if (!(state.playing && changed.has('step'))) writeUrl();
+});
+
+const presenter = $('[data-action=presenter]');
+// Before the viewer subscribes: its charts are measured after the page's type has changed size.
+store.subscribe(['presenter'], present);
+function present() {
+  if (!presenter) return;
+  presenter.setAttribute('aria-pressed', String(store.state.presenter));
+  document.documentElement.classList.toggle('presenter', store.state.presenter);
+  $('details.panel').open = !store.state.presenter && !window.matchMedia(`(max-width: ${COMPACT_WIDTH}px)`).matches;
 }
 
-const viewer = createViewer($('#viewer'), {
-  onChange(view) {
-    state = { ...state, ...view };
-    writeUrl();
-  },
-});
+const viewerRoot = $('#viewer');
+createPlayer(viewerRoot.querySelector('.playback'), timeline);
+bindKeys(viewerRoot, timeline);
+const viewer = createViewer(viewerRoot, { store, timeline });
 const form = $('#config') && createForm($('#config'), {
-  onSubmit(config) {
-    state = { ...state, ...config };
-    state.preset = unchangedPreset(state);
-    $('#preset').value = state.preset;
+  async onSubmit(config) {
+    await store.set({ ...config, preset: unchangedPreset({ ...store.state, ...config }) });
+    $('#preset').value = store.state.preset;
     run();
   },
 });
@@ -47,22 +70,23 @@ const form = $('#config') && createForm($('#config'), {
 async function run() {
   document.body.setAttribute('aria-busy', 'true');
   form?.clearErrors();
-  status.textContent = 'Running…';
+  status.textContent = t('status.running');
   form?.busy(true);
   try {
-    result = await runNetwork(requestFromState(state), unchangedPreset(state));
+    await timeline.pause();
+    result = await runNetwork(requestFromState(store.state), unchangedPreset(store.state));
     status.textContent = '';
-    await viewer.load(result, state);
+    await viewer.load(result);
     writeUrl();
     $('[data-action=download-json]')?.removeAttribute('disabled');
     document.querySelectorAll('[data-export]').forEach((b) => b.removeAttribute('disabled'));
   } catch (error) {
     if (!(error instanceof InputError || error instanceof ApiError)) throw error;
     const busy = error instanceof ApiError && error.status === 503;
-    status.textContent = busy ? `The server is busy: ${error.message}` : 'The run was not made; see the messages next to the fields.';
-    const errors = error instanceof InputError ? [{ field: error.field, message: error.message }] : error.fields;
+    status.textContent = busy ? t('status.busy', { message: error.message }) : t('status.not_run');
+    const errors = error instanceof InputError ? [{ field: error.field, name: fieldName(error.field), message: error.message }] : error.fields;
     if (form) form.showErrors(errors);
-    else status.textContent = errors.map((e) => `${e.field}: ${e.message}`).join('\n');
+    else status.textContent = errors.map((e) => (e.name ? t('status.field_error', { field: e.name, message: e.message }) : e.message)).join('\n');
   } finally {
     form?.busy(false);
     document.body.setAttribute('aria-busy', 'false');
@@ -70,7 +94,7 @@ async function run() {
 }
 
 function showPreset() {
-  const preset = presets.find((p) => p.name === state.preset);
+  const preset = presets.find((p) => p.name === store.state.preset);
   $('[data-role=preset-info]').textContent = preset ? `${preset.seed_heading} — ${preset.description}` : '';
 }
 
@@ -81,59 +105,50 @@ async function share(kind) {
   $('[data-role=share]').hidden = false;
   try {
     await navigator.clipboard.writeText(text);
-    $('[data-role=share-status]').textContent = kind === 'link' ? 'Link copied.' : 'Embed code copied.';
+    $('[data-role=share-status]').textContent = t(kind === 'link' ? 'share.link_copied' : 'share.embed_copied');
   } catch {
     box.select();
-    $('[data-role=share-status]').textContent = 'Copy the selected text (Ctrl+C).';
+    $('[data-role=share-status]').textContent = t('share.select_to_copy');
   }
 }
 
 function download() {
   const url = URL.createObjectURL(new Blob([JSON.stringify(result)], { type: 'application/json' }));
-  const name = `rnn-${state.preset || result.config.cell}.json`;
+  const name = `rnn-${store.state.preset || result.config.cell}.json`;
   Object.assign(document.createElement('a'), { href: url, download: name }).click();
   URL.revokeObjectURL(url);
 }
 
 /** An export of the run shown (/api/export/KIND, SPEC §9): its preset or configuration; the HTML also takes the view. */
 function downloadExport(kind) {
-  const preset = unchangedPreset(state);
-  const params = new URLSearchParams(preset ? { preset } : { config: JSON.stringify(requestFromState(state)) });
+  const preset = unchangedPreset(store.state);
+  const params = new URLSearchParams(preset ? { preset } : { config: JSON.stringify(requestFromState(store.state)) });
+  params.set('lang', store.state.lang);
   const view = FIELDS.filter((f) => !f.config && f.name !== 'preset').map((f) => f.name);
-  if (kind === 'html') for (const [key, value] of new URLSearchParams(query())) if (view.includes(key)) params.set(key, value);
+  if (kind === 'html') for (const [key, value] of new URLSearchParams(encodeState(store.state, configs))) if (view.includes(key)) params.set(key, value);
   Object.assign(document.createElement('a'), { href: `/api/export/${kind}?${params}`, download: '' }).click();
 }
 
 if (form) {
   const menu = $('#preset');
   menu.append(...presets.map((p) => Object.assign(document.createElement('option'), { value: p.name, textContent: p.title })));
-  menu.value = state.preset;
-  menu.addEventListener('change', () => {
-    state = menu.value ? presetState(menu.value) : { ...state, preset: '' };
+  menu.value = store.state.preset;
+  menu.addEventListener('change', async () => {
+    await store.set(menu.value ? presetState(menu.value) : { preset: '' });
     showPreset();
-    form.fill(state);
+    form.fill(store.state);
     if (menu.value) run();
   });
   $('[data-action=copy-link]').addEventListener('click', () => share('link'));
   $('[data-action=copy-embed]').addEventListener('click', () => share('embed'));
   $('[data-action=download-json]').addEventListener('click', download);
   document.querySelectorAll('[data-export]').forEach((b) => b.addEventListener('click', () => downloadExport(b.dataset.export)));
-  const presenter = $('[data-action=presenter]');
-  const present = () => {
-    presenter.setAttribute('aria-pressed', String(state.presenter));
-    document.documentElement.classList.toggle('presenter', state.presenter);
-    $('details.panel').open = !state.presenter && !window.matchMedia(`(max-width: ${COMPACT_WIDTH}px)`).matches;
-  };
-  presenter.addEventListener('click', () => {
-    state = { ...state, presenter: !state.presenter };
-    present();
-    viewer.restyle({ presenter: state.presenter });
-    writeUrl();
-  });
+  presenter.addEventListener('click', () => store.set({ presenter: !store.state.presenter }));
   present();
   showPreset();
-  form.fill(state);
+  form.fill(store.state);
 }
 
+await timeline.setSpeed(store.state.speed);
 await run();
-if (state.autoplay && result && !window.matchMedia('(prefers-reduced-motion: reduce)').matches) viewer.play();
+if (store.state.autoplay && result && !window.matchMedia('(prefers-reduced-motion: reduce)').matches) timeline.play();

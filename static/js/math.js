@@ -1,6 +1,7 @@
 // The cells' equations (SPEC section 3) recomputed in float64 from a run result, with every
 // partial sum kept so the math panel can write them out with the real numbers.
 import { DIGITS, MATCH_TOLERANCE, MATH_TERMS } from './config.js';
+import { plural, t as tr } from './i18n.js';
 
 /** Gate names of each cell, in the column-block order of its weights (Keras layout). */
 export const GATES = { rnn: [], lstm: ['i', 'f', 'g', 'o'], gru: ['z', 'r', 'n'] };
@@ -132,21 +133,21 @@ export function fmt(v, paren = false) {
   return paren && s.startsWith('-') ? `(${s})` : s;
 }
 
-/** The first MATH_TERMS of n items (item(k) writes item k), then how many more there are: O(MATH_TERMS), whatever n. */
+/** The first MATH_TERMS of n items (item(k) writes item k), then how many more there are (message `more`): O(MATH_TERMS), whatever n. */
 function elide(n, item, more) {
   const shown = range(Math.min(n, MATH_TERMS)).map(item);
-  return n > MATH_TERMS ? [...shown, `… (${n - MATH_TERMS} ${more})`] : shown;
+  return n > MATH_TERMS ? [...shown, plural(more, { n: n - MATH_TERMS })] : shown;
 }
 
 /** A vector as the math panel writes it, eliding the end of long ones. */
 export function fmtVector(v) {
-  return `[${elide(v.length, (k) => fmt(v[k]), 'more').join(', ')}]`;
+  return `[${elide(v.length, (k) => fmt(v[k]), 'math.more').join(', ')}]`;
 }
 
 function expandPart(part, unit) {
   if (part.kind === 'dot') {
     const term = (k) => `${fmt(part.vector[k], true)}×${fmt(part.matrix[k][part.offset + unit], true)}`;
-    return `${part.label}[:,${unit}] = ${elide(part.vector.length, term, 'more terms').join(' + ')} = ${fmt(partValue(part, unit))}`;
+    return `${part.label}[:,${unit}] = ${elide(part.vector.length, term, 'math.more_terms').join(' + ')} = ${fmt(partValue(part, unit))}`;
   }
   if (part.kind === 'bias') return `${part.label}[${unit}] = ${fmt(partValue(part, unit))}`;
   if (part.kind === 'const') return `${part.label} = ${fmt(part.value)}`;
@@ -157,15 +158,16 @@ function expandPart(part, unit) {
   ].join('\n');
 }
 
+// The equations as the panel writes them (notation, in no language; "r likewise" is a message).
 const FORMULAS = {
-  rnn: ['h_t = tanh(x_t·W + h_prev·U + b)'],
-  lstm: ['i, f, g, o = σ, σ(·+forget_bias), tanh, σ of (x_t·W + h_prev·U + b)', 'c_t = f⊙c_prev + i⊙g', 'h_t = o⊙tanh(c_t)'],
-  gru: {
-    true: ["z = σ(x·W_z + b_z + h_prev·U_z + b'_z), r likewise", "n = tanh(x·W_n + b_n + r⊙(h_prev·U_n + b'_n))"],
-    false: ['z = σ(x·W_z + h_prev·U_z + b_z), r likewise', 'n = tanh(x·W_n + (r⊙h_prev)·U_n + b_n)'],
-  },
+  rnn: () => ['h_t = tanh(x_t·W + h_prev·U + b)'],
+  lstm: () => ['[i, f, g, o] = [σ, σ(· + forget_bias), tanh, σ](x_t·W + h_prev·U + b)', 'c_t = f⊙c_prev + i⊙g', 'h_t = o⊙tanh(c_t)'],
+  gru: (resetAfter) => [
+    `${resetAfter ? "z = σ(x·W_z + b_z + h_prev·U_z + b'_z)" : 'z = σ(x·W_z + h_prev·U_z + b_z)'}, ${tr('math.likewise', { gate: 'r' })}`,
+    resetAfter ? "n = tanh(x·W_n + b_n + r⊙(h_prev·U_n + b'_n))" : 'n = tanh(x·W_n + (r⊙h_prev)·U_n + b_n)',
+    'h_t = z⊙h_prev + (1−z)⊙n',
+  ],
 };
-const GRU_STATE = 'h_t = z⊙h_prev + (1−z)⊙n';
 
 /**
  * The math panel for one unit: its cell's equations with the numbers of position t plugged in,
@@ -176,24 +178,22 @@ export function explain(result, sel) {
   const { cell } = result.config;
   const length = result.sequence_length[b];
   const served = result.layers[layer][direction];
-  const formulas = cell === 'gru' ? [...FORMULAS.gru[result.config.reset_after ?? true], GRU_STATE] : FORMULAS[cell];
-  const lines = formulas.map((text) => ({ kind: 'formula', text }));
+  const lines = FORMULAS[cell](result.config.reset_after ?? true).map((text) => ({ kind: 'formula', text }));
   if (t >= length) {
-    const text = `t = ${t} ≥ sequence_length = ${length}: padding. The cell does not run; output = 0, gates = 0, `
-      + `and the state is carried: h[${unit}] = ${fmt(served.states.h[b][t][unit])}.`;
+    const text = tr('math.padding', { t, length, unit, h: fmt(served.states.h[b][t][unit]) });
     return { padding: true, lines: [...lines, { kind: 'note', text }], checks: [] };
   }
   const step = recompute(result, { layer, direction, b, t }, [unit]);
   const prevPos = previousPosition(direction, t, length);
   lines.push({ kind: 'given', text: `x_t = ${fmtVector(step.x)}` });
-  const origin = prevPos === null ? 'the initial state' : `position ${prevPos}`;
-  lines.push({ kind: 'given', text: `h_prev = ${fmtVector(step.prev.h)}   (from ${origin})` });
+  const origin = prevPos === null ? tr('math.from_initial') : tr('math.from_position', { t: prevPos });
+  lines.push({ kind: 'given', text: `h_prev = ${fmtVector(step.prev.h)}   ${origin}` });
   if (step.prev.c) lines.push({ kind: 'given', text: `c_prev = ${fmtVector(step.prev.c)}` });
 
   const checks = [];
   const verify = (name, expression, js, server) => {
     const ok = Math.abs(js - server) <= MATCH_TOLERANCE * Math.max(1, Math.abs(server));
-    const verdict = ok ? '✓ matches server' : `✗ server ${fmt(server)}`;
+    const verdict = ok ? tr('math.matches') : tr('math.mismatch', { value: fmt(server) });
     checks.push({ kind: 'result', text: `${name} = ${expression} = ${fmt(js)}   ${verdict}`, name, js, server, ok });
     lines.push(checks.at(-1));
   };

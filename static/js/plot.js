@@ -1,8 +1,14 @@
 // Plotly glue: draw a figure once per run, then redraw only the shapes each step changes (never a rebuild).
 import { PLOT_CONFIG } from './config.js';
 import { shapeUpdate } from './frames.js';
+import { messagesUnder, pageLanguage } from './i18n.js';
 
 const { Plotly } = window;
+// Plotly's own words (its toolbar's tooltips, its notices) in the page's language: the catalog's
+// plotly.* messages, keyed by Plotly's English as its locale dictionaries are.
+const CONFIG = {
+  ...PLOT_CONFIG, locale: pageLanguage(), locales: { [pageLanguage()]: { dictionary: messagesUnder('plotly.') } },
+};
 
 /**
  * A chart in `el` drawn by `spec` (one of frames.js' Plotly charts): draw(model, opts) once per run,
@@ -28,7 +34,7 @@ export function createChart(el, spec) {
     const layout = { ...figure.layout, ...size() };
     const first = !el.data;
     shapes = figure.layout.shapes;
-    await Plotly.react(el, figure.data, layout, PLOT_CONFIG);
+    await Plotly.react(el, figure.data, layout, CONFIG);
     if (first) {
       el.on('plotly_click', (event) => {
         const point = event.points[0];

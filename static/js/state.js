@@ -1,8 +1,13 @@
 // Pure: the whole UI state as one declared object, its URL form, and the run request it makes.
 // Like TensorFlow Playground's state.ts: each field has a name (also its URL key), a type and a
-// default. A URL holds only the fields that differ from its base: the defaults, or the preset it names.
+// default. A URL holds only the fields that differ from its base: the defaults, or the preset it
+// names; and always the page's language, so a link opens in the language it was copied in.
+import { t } from './i18n.js';
 
-/** Every field of the UI state. `config: true` fields make the run request; the rest are the view. */
+/**
+ * Every field of the UI state. `config: true` fields make the run request; the rest are the view.
+ * `always: true` fields are in every URL (the language: the page's default depends on the reader).
+ */
 export const FIELDS = [
   { name: 'cell', type: 'enum', values: ['rnn', 'lstm', 'gru'], default: 'lstm', config: true },
   { name: 'hidden_size', type: 'int', default: 2, config: true },
@@ -29,6 +34,7 @@ export const FIELDS = [
   { name: 'presenter', type: 'bool', default: false },
   { name: 'autoplay', type: 'bool', default: false },
   { name: 'hide', type: 'list', default: [] },
+  { name: 'lang', type: 'enum', values: ['en', 'ko'], default: 'en', always: true },
 ];
 
 /** The parts of the visualization that `hide=` can name (on /embed and /). */
@@ -86,7 +92,7 @@ export function encodeState(state, presets = {}) {
   const params = new URLSearchParams();
   for (const f of FIELDS) {
     const value = state[f.name];
-    if (f.name === 'preset' ? !base.preset : same(value, base[f.name])) continue;
+    if (!f.always && (f.name === 'preset' ? !base.preset : same(value, base[f.name]))) continue;
     params.set(f.name, (FORMAT[f.type] ?? String)(value));
   }
   return params.toString();
@@ -114,13 +120,13 @@ export function parseValues(text) {
   const numpy = text.match(ARANGE[1]);
   if (numpy) {
     const [n, B, T, D] = numpy.slice(1).map(Number);
-    if (n !== B * T * D) throw new InputError('input.values', `arange(${n}) cannot be reshaped to (${B}, ${T}, ${D})`);
+    if (n !== B * T * D) throw new InputError('input.values', t('error.values_reshape', { n, B, T, D }));
     return arange(B, T, D);
   }
   try {
     return JSON.parse(text);
   } catch {
-    throw new InputError('input.values', 'write "arange B,T,D" or a JSON array of shape [B][T][D]');
+    throw new InputError('input.values', t('error.values_unreadable'));
   }
 }
 
@@ -138,11 +144,11 @@ export function textLines(text) {
   return lines;
 }
 
-function parseJson(field, text, what) {
+function parseJson(field, text) {
   try {
     return JSON.parse(text);
   } catch {
-    throw new InputError(field, `write the ${what} as JSON (see the API docs at /docs)`);
+    throw new InputError(field, t(`error.${field}_json`));
   }
 }
 
@@ -177,13 +183,13 @@ export function requestFromState(state) {
     : { values: parseValues(state.values) };
   const lengths = state.sequence_length.trim();
   if (lengths && !/^\d+(\s*[,\s]\s*\d+)*$/.test(lengths)) {
-    throw new InputError('sequence_length', 'write whole numbers separated by commas, one per example');
+    throw new InputError('sequence_length', t('error.sequence_length'));
   }
   const random = seededRandom(state.seed);
   const initial = {
     zeros: () => null,
     random: () => shapedInitialState(state, batchSize(state, input), () => Math.round((random() * 2 - 1) * 1e4) / 1e4),
-    custom: () => parseJson('initial_state', state.initial_state, 'initial state'),
+    custom: () => parseJson('initial_state', state.initial_state),
   }[state.init]();
   return {
     cell: state.cell,
@@ -196,7 +202,7 @@ export function requestFromState(state) {
     sequence_length: lengths ? lengths.split(/[\s,]+/).map(Number) : null,
     initial_state: initial,
     seed: state.seed,
-    weights: state.weights.trim() ? parseJson('weights', state.weights, 'weights') : null,
+    weights: state.weights.trim() ? parseJson('weights', state.weights) : null,
   };
 }
 
@@ -222,8 +228,9 @@ export function stateFromConfig(config) {
   };
 }
 
-/** The `<iframe>` snippet that embeds the chart-only page at `url`. */
+const attribute = (text) => text.replace(/&/g, '&amp;').replace(/"/g, '&quot;');
+
+/** The `<iframe>` snippet that embeds the chart-only page at `url`, titled in the page's language. */
 export function embedCode(url) {
-  const src = url.replace(/&/g, '&amp;').replace(/"/g, '&quot;');
-  return `<iframe src="${src}" width="800" height="450" style="border:0" title="RNN Visualizer" loading="lazy" allowfullscreen></iframe>`;
+  return `<iframe src="${attribute(url)}" width="800" height="450" style="border:0" title="${attribute(t('page.title'))}" loading="lazy" allowfullscreen></iframe>`;
 }

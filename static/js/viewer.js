@@ -1,9 +1,12 @@
-// The visualization of one run: the four charts, playback, the focus (layer, direction, unit) and
-// the math panel. Shared by the app page and the embed page.
+// The visualization of one run: the four charts, the step report, the focus (layer, direction,
+// unit) and the math panel. Shared by the app page and the embed page, and made to be one of
+// several on a page: it keeps no state of its own. It draws what the store holds (the step and the
+// view: example, layer, direction, unit, presenter, hide) and asks the store (the view) or the
+// timeline (the step) for what the user changes in it.
 import { COMPACT_WIDTH, FONT } from './config.js';
 import { gates, heatmaps, lines, network, shortVector, viewModel } from './frames.js';
+import { t as tr } from './i18n.js';
 import { explain, positionAt } from './math.js';
-import { createPlayer } from './player.js';
 import { createChart } from './plot.js';
 import { PARTS } from './state.js';
 import { createTable } from './table.js';
@@ -20,60 +23,74 @@ function option(value, text) {
   return o;
 }
 
+/** The store keys a viewer draws. */
+export const VIEW_KEYS = ['step', 'example', 'layer', 'direction', 'unit', 'presenter'];
+
+/** The view fields of `state` clamped into a run result (an example, layer, unit it has; a direction it has). */
+export function clampView(result, state) {
+  const clamp = (v, hi) => Math.max(0, Math.min(hi, v));
+  return {
+    example: clamp(state.example, result.inputs.length - 1),
+    layer: clamp(state.layer, result.layers.length - 1),
+    direction: result.layers[0][state.direction] ? state.direction : 'forward',
+    unit: clamp(state.unit, result.config.hidden_size - 1),
+  };
+}
+
 /**
- * The viewer inside `root`. load(result, view) draws a run at a view ({example, step, layer,
- * direction, unit, speed, presenter, hide}); onChange(partialView) reports what the user changed.
+ * The viewer inside `root`, following `store` (the step and the view) and `timeline` (what moves
+ * the step). load(result) draws a run at the store's view; after that every change of VIEW_KEYS
+ * in the store is drawn, and the user's picks (the focus menus, clicks on the charts) go back to
+ * the store and the timeline.
  */
-export function createViewer(root, { onChange }) {
+export function createViewer(root, { store, timeline }) {
   const $ = (selector) => root.querySelector(selector);
   const chart = ([name, [spec, create]]) => [name, create($(`[data-chart=${name}]`), spec)];
   const charts = Object.fromEntries(Object.entries(CHARTS).map(chart));
   const focus = Object.fromEntries(['example', 'layer', 'direction', 'unit'].map((name) => [name, $(`[data-role=${name}]`)]));
   let result = null;
   let model = null;
-  let view = {};
+  let loading = false;
 
-  const visible = () => Object.keys(charts).filter((name) => !view.hide.includes(name));
-  const position = (direction) => positionAt(direction, view.step, model.length);
-  const report = (change) => {
-    view = { ...view, ...change };
-    onChange(change);
-  };
-
-  const player = createPlayer($('.playback'), {
-    onStep: (step) => showStep(step),
-    onPause: (step) => report({ step }),
-    onSpeed: (speed) => report({ speed }),
-  });
+  const view = () => store.state;
+  // The step, held in this run's steps (a viewer following a timeline may be drawn before the timeline knows its run).
+  const step = () => Math.min(view().step, model.T - 1);
+  const visible = () => Object.keys(charts).filter((name) => !view().hide.includes(name));
+  const position = (direction) => positionAt(direction, step(), model.length);
 
   function chartOptions() {
     const width = $('.charts').clientWidth || 800;
     const fit = Boolean(root.closest('.fit'));
     return {
-      layer: view.layer,
-      unit: view.unit,
-      step: view.step,
-      fontScale: view.presenter ? FONT.presenterScale : 1,
+      layer: view().layer,
+      unit: view().unit,
+      step: step(),
+      fontScale: view().presenter ? FONT.presenterScale : 1,
       compact: fit || width < COMPACT_WIDTH,
       narrow: !fit && width < COMPACT_WIDTH,
     };
   }
 
+  /** The step report: "Step 2 of 5 · forward reads “e” at t = 1 · …". */
   function stepLabel() {
-    const tokens = result.tokens?.[view.example];
+    const { example } = view();
+    const tokens = result.tokens?.[example];
     const read = (d) => {
       const t = position(d);
-      if (t >= model.length) return `${d}: t = ${t} is padding`;
-      return `${d} reads ${tokens ? `“${tokens[t]}”` : shortVector(result.inputs[view.example][t])} at t = ${t}`;
+      const direction = tr(`direction.${d}`);
+      if (t >= model.length) return tr('viewer.reads_padding', { direction, t });
+      return tr('viewer.reads', { direction, t, input: tokens ? `“${tokens[t]}”` : shortVector(result.inputs[example][t]) });
     };
-    return `Step ${view.step + 1} of ${model.T} · ${model.dirs.map(read).join(' · ')}`;
+    return tr('viewer.step_report', { step: step() + 1, steps: model.T, reads: model.dirs.map(read).join(' · ') });
   }
 
   function renderMath() {
-    const { layer, direction, unit, example } = view;
+    const { layer, direction, unit, example } = view();
     const t = position(direction);
     const panel = explain(result, { layer, direction, b: example, t, unit });
-    $('[data-role=math-heading]').textContent = `Layer ${layer + 1} · ${direction} · unit ${unit} · example ${example} · t = ${t}`;
+    $('[data-role=math-heading]').textContent = tr('viewer.math_heading', {
+      layer: layer + 1, direction: tr(`direction.${direction}`), unit, example, t,
+    });
     $('[data-role=math]').replaceChildren(...panel.lines.map((line) => {
       const div = document.createElement('div');
       div.className = `math-${line.kind}${line.ok === false ? ' mismatch' : ''}`;
@@ -82,24 +99,23 @@ export function createViewer(root, { onChange }) {
     }));
   }
 
-  async function showStep(step) {
-    view.step = step;
+  async function showStep() {
     $('[data-role=step-label]').textContent = stepLabel();
-    if (!view.hide.includes('math')) renderMath();
-    await Promise.all(visible().map((name) => charts[name].show(step)));
+    if (!view().hide.includes('math')) renderMath();
+    await Promise.all(visible().map((name) => charts[name].show(step())));
   }
 
   function fillFocus() {
-    const exampleName = (b) => (result.tokens ? `${b}: ${result.tokens[b].join('')}` : `example ${b}`);
+    const exampleName = (b) => (result.tokens ? tr('viewer.example_text', { b, text: result.tokens[b].join('') }) : tr('viewer.example', { b }));
     focus.example.replaceChildren(...result.inputs.map((_, b) => option(b, exampleName(b))));
-    focus.layer.replaceChildren(...result.layers.map((_, l) => option(l, `layer ${l + 1}`)));
-    focus.direction.replaceChildren(...model.dirs.map((d) => option(d, d)));
+    focus.layer.replaceChildren(...result.layers.map((_, l) => option(l, tr('viewer.layer', { layer: l + 1 }))));
+    focus.direction.replaceChildren(...model.dirs.map((d) => option(d, tr(`direction.${d}`))));
     focus.unit.max = String(model.H - 1);
     syncFocus();
   }
 
   function syncFocus() {
-    for (const [name, el] of Object.entries(focus)) el.value = String(view[name]);
+    for (const [name, el] of Object.entries(focus)) el.value = String(view()[name]);
   }
 
   function draw(names) {
@@ -107,15 +123,22 @@ export function createViewer(root, { onChange }) {
     return Promise.all(names.filter((n) => visible().includes(n)).map((name) => charts[name].draw(model, opts)));
   }
 
-  async function refocus(change, step = view.step) {
-    const newExample = change.example !== undefined && change.example !== view.example;
-    const before = view.step;
-    report(change);
-    if (newExample) model = viewModel(result, view.example);
-    syncFocus();
-    await draw(newExample ? Object.keys(charts) : ['gates', 'lines']);
-    await player.reset(model.T, step);
-    if (player.step !== before) report({ step: player.step });
+  // What a change of the store redraws: a new example or text size every chart, a new focus the
+  // gates and lines (they show the focused layer and unit), a new step only the step's shapes.
+  store.subscribe(VIEW_KEYS, async (state, changed) => {
+    if (loading || !result) return;
+    const refocused = ['example', 'layer', 'direction', 'unit'].some((key) => changed.has(key));
+    if (changed.has('example')) model = viewModel(result, state.example);
+    if (refocused) syncFocus();
+    if (changed.has('example') || changed.has('presenter')) await draw(Object.keys(charts));
+    else if (refocused) await draw(['gates', 'lines']);
+    await showStep();
+  });
+
+  /** Explain another unit (and example): playback stops, as the user is looking at one step. */
+  async function refocus(change) {
+    await timeline.pause();
+    await store.set(change);
   }
 
   for (const [name, el] of Object.entries(focus)) {
@@ -125,46 +148,35 @@ export function createViewer(root, { onChange }) {
     });
   }
   // A click on a chart explains that unit; on the time charts it also moves to the step that reads position t.
-  const pick = ({ layer, direction }, unit, t) => {
-    refocus({ layer, direction, unit }, t === undefined ? view.step : positionAt(direction, t, model.length));
+  const pick = async ({ layer, direction }, unit, t) => {
+    await refocus({ layer, direction, unit });
+    if (t !== undefined) await timeline.seek(positionAt(direction, t, model.length));
   };
   charts.heatmaps.onClick((meta, point) => pick(meta, point.y, point.x));
   charts.lines.onClick((meta, point) => pick(meta, meta.unit, point.x));
   charts.gates.onClick((meta, point) => pick(meta, point.x));
   for (const button of root.querySelectorAll('[data-png]')) {
-    button.addEventListener('click', () => charts[button.dataset.png].png(`rnn-${button.dataset.png}-step${view.step}`));
+    button.addEventListener('click', () => charts[button.dataset.png].png(`rnn-${button.dataset.png}-step${step()}`));
   }
 
   return {
-    /** Draw a run at a view; out-of-range view fields are clamped to the run. */
-    async load(newResult, newView) {
-      result = newResult;
-      const clamp = (v, hi) => Math.max(0, Math.min(hi, v));
-      const example = clamp(newView.example, result.inputs.length - 1);
-      model = viewModel(result, example);
-      view = {
-        ...newView,
-        example,
-        step: clamp(newView.step, model.T - 1),
-        layer: clamp(newView.layer, model.L - 1),
-        direction: model.dirs.includes(newView.direction) ? newView.direction : 'forward',
-        unit: clamp(newView.unit, model.H - 1),
-      };
-      for (const part of PARTS) root.querySelectorAll(`[data-part=${part}]`).forEach((el) => { el.hidden = view.hide.includes(part); });
+    /** Draw a run at the store's view: the view is clamped into the run first, and the timeline given its steps. */
+    async load(newResult) {
+      loading = true;
+      try {
+        result = newResult;
+        const clamped = clampView(result, view());
+        model = viewModel(result, clamped.example);
+        await timeline.setCount(model.T);
+        await store.set(clamped);
+      } finally {
+        loading = false;
+      }
+      for (const part of PARTS) root.querySelectorAll(`[data-part=${part}]`).forEach((el) => { el.hidden = view().hide.includes(part); });
       root.hidden = false;
-      player.setSpeed(view.speed);
       fillFocus();
       await draw(Object.keys(charts));
-      await player.reset(model.T, view.step);
+      await showStep();
     },
-    /** Redraw for a new font scale (presenter mode) or size. */
-    async restyle(change) {
-      view = { ...view, ...change };
-      if (!result) return;
-      await draw(Object.keys(charts));
-      await showStep(view.step);
-    },
-    /** Start playback. */
-    play: () => player.play(),
   };
 }

@@ -24,6 +24,9 @@ ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = os.environ.get("RNNVIS_CHROMIUM", "/usr/bin/chromium")
 READY_TIMEOUT_S = 90
+# Every browser context reads English unless a test asks for Korean: its Accept-Language, which a
+# page without lang= follows (SPEC section 10).
+ENGLISH = {"locale": "en-US"}
 
 
 def free_port() -> int:
@@ -120,7 +123,9 @@ def console_errors() -> list[str]:
 @pytest.fixture
 def page(browser: Browser, console_errors: list[str]) -> Iterator[Page]:
     """A fresh 1280 x 800 page; the test fails if any page logged an error."""
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, accept_downloads=True)
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 800}, accept_downloads=True, **ENGLISH
+    )
     context.on("page", lambda p: watch(p, console_errors))
     page = context.new_page()
     yield page

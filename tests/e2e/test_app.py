@@ -53,6 +53,9 @@ def test_play_fills_both_directions_in_and_greys_padding(page: Page, app_url: st
 
 def test_keys_and_buttons_move_the_highlighted_step(page: Page, app_url: str) -> None:
     open_viewer(page, f"{app_url}/?preset=lstm_batch")
+    page.keyboard.press("ArrowRight")  # focus is on the page, not in the viewer: its keys stay put
+    assert drawn(page)["slider"] == 0
+    page.locator("[data-role=step-label]").click()  # a click in the viewer gives it the keys
     page.keyboard.press("ArrowRight")
     shown = drawn(page)
     assert (shown["slider"], shown["current"], shown["cursors"]) == (1, [1], [1, 1])
@@ -66,9 +69,31 @@ def test_keys_and_buttons_move_the_highlighted_step(page: Page, app_url: str) ->
     assert drawn(page)["cursors"] == [4, 4]
     page.keyboard.press("ArrowLeft")
     assert drawn(page)["current"] == [3]
-    page.evaluate("document.activeElement.blur()")  # the slider keeps its own arrow keys
+    page.locator("#viewer").focus()  # the slider keeps its own arrow keys
     page.keyboard.press(" ")
     expect(page.get_by_role("button", name="Pause", exact=True)).to_be_visible()
+
+
+def test_the_viewer_takes_keys_only_when_focused_and_shows_its_focus(
+    page: Page, app_url: str
+) -> None:
+    open_viewer(page, f"{app_url}/?preset=lstm_batch")
+    page.get_by_role("button", name="Copy link").focus()
+    page.keyboard.press("ArrowRight")
+    assert drawn(page)["slider"] == 0
+    viewer = page.locator("#viewer")
+    for _ in range(60):  # by keyboard, the way a reader reaches it
+        if viewer.evaluate("(el) => el === document.activeElement"):
+            break
+        page.keyboard.press("Tab")
+    outline = viewer.evaluate("(el) => getComputedStyle(el).outlineStyle")
+    assert outline == "solid"
+    expect(viewer).to_have_attribute("aria-keyshortcuts", "Space ArrowLeft ArrowRight")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    assert drawn(page)["slider"] == 2
+    page.keyboard.press("ArrowLeft")
+    assert drawn(page)["slider"] == 1
 
 
 def math_value(math: str, name: str) -> float:
@@ -124,27 +149,59 @@ def test_url_round_trip_restores_the_same_run(page: Page, app_url: str) -> None:
     expect(again.get_by_label("Text, one example per line")).to_have_value("abc\nba")
 
 
+# What the error test reads and types, and the messages it expects, in each language: the API's
+# own message (sequence_length) quoted inside a Korean sentence, pydantic's rule said in Korean.
+ERROR_PAGE = {
+    "en": {
+        "hidden": "Hidden size",
+        "lengths": "Lengths per example",
+        "run": "Run",
+        "numbers": "Numbers",
+        "values": "Values:",
+        "status": "The run was not made; see the messages next to the fields.",
+        "hidden_error": "must be greater than or equal to 1",
+        "lengths_error": "sequence lengths [0]: is 9, must be in [0, T=5]",
+        "values_error": 'write "arange B,T,D" or a JSON array of shape [B][T][D]',
+    },
+    "ko": {
+        "hidden": "은닉 크기",
+        "lengths": "샘플별 시퀀스 길이",
+        "run": "실행",
+        "numbers": "숫자",
+        "values": "값:",
+        "status": "실행하지 못했습니다. 입력란 옆의 메시지를 확인해 주세요.",
+        "hidden_error": "1 이상이어야 합니다",
+        "lengths_error": "시퀀스 길이 [0]: 서버가 받아들이지 않았습니다 "
+        "(서버 메시지: is 9, must be in [0, T=5])",
+        "values_error": '"arange B,T,D" 또는 [B][T][D] 모양의 JSON 배열로 적어 주세요',
+    },
+}
+
+
+@pytest.mark.parametrize("lang", ERROR_PAGE)
 def test_errors_appear_next_to_the_field_they_name(
-    page: Page, app_url: str, console_errors: list[str]
+    page: Page, app_url: str, console_errors: list[str], lang: str
 ) -> None:
-    open_viewer(page, f"{app_url}/?preset=lstm_batch")
-    page.get_by_label("Hidden size", exact=True).fill("0")
-    page.get_by_label("Lengths per example").fill("9,1,1")
+    words = ERROR_PAGE[lang]
+    open_viewer(page, f"{app_url}/?preset=lstm_batch&lang={lang}")
+    page.get_by_label(words["hidden"], exact=True).fill("0")
+    page.get_by_label(words["lengths"]).fill("9,1,1")
     with page.expect_response(lambda r: "/api/run" in r.url) as refused:
-        page.get_by_role("button", name="Run").click()
+        page.get_by_role("button", name=words["run"]).click()
     wait_ready(page)
     assert (refused.value.request.method, refused.value.status) == ("GET", 422)
     assert refused.value.json()["detail"][0]["loc"] == ["query", "config", "hidden_size"]
-    expect(page.locator("#error-hidden_size")).to_contain_text("greater than or equal to 1")
-    page.get_by_label("Hidden size", exact=True).fill("2")
-    page.get_by_role("button", name="Run").click()
+    expect(page.locator("#error-hidden_size")).to_have_text(words["hidden_error"])
+    expect(page.locator(".viz [data-role=status]")).to_have_text(words["status"])
+    page.get_by_label(words["hidden"], exact=True).fill("2")
+    page.get_by_role("button", name=words["run"]).click()
     wait_ready(page)
     expect(page.locator("#error-hidden_size")).to_be_hidden()
-    expect(page.locator("#error-sequence_length")).to_contain_text("sequence_length.0: is 9")
-    page.get_by_label("Numbers", exact=True).check()
-    page.get_by_label("Values:").fill("[[1,")
-    page.get_by_role("button", name="Run").click()
-    expect(page.locator("#error-input-values")).to_contain_text("arange B,T,D")
+    expect(page.locator("#error-sequence_length")).to_have_text(words["lengths_error"])
+    page.get_by_label(words["numbers"], exact=True).check()
+    page.get_by_label(words["values"]).fill("[[1,")
+    page.get_by_role("button", name=words["run"]).click()
+    expect(page.locator("#error-input-values")).to_have_text(words["values_error"])
     # Chromium logs each 422 response; those two were the point of this test.
     expected = [e for e in console_errors if "status of 422" in e]
     assert len(expected) == 2
@@ -174,10 +231,13 @@ def test_share_and_download(page: Page, app_url: str) -> None:
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
     open_viewer(page, f"{app_url}/?preset=gru_batch&step=2")
     page.get_by_role("button", name="Copy link").click()
-    expect(page.get_by_label("Text to copy")).to_have_value(f"{app_url}/?preset=gru_batch&step=2")
+    expect(page.get_by_label("Text to copy")).to_have_value(
+        f"{app_url}/?preset=gru_batch&step=2&lang=en"
+    )
     page.get_by_role("button", name="Copy embed code").click()
     code = page.get_by_label("Text to copy").input_value()
-    assert code.startswith(f'<iframe src="{app_url}/embed?preset=gru_batch&amp;step=2" width="800"')
+    embed = f"{app_url}/embed?preset=gru_batch&amp;step=2&amp;lang=en"
+    assert code.startswith(f'<iframe src="{embed}" width="800"')
     assert page.evaluate("navigator.clipboard.readText()") == code
     with page.expect_download() as download:
         page.get_by_role("button", name="Download JSON").click()

@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import ARTIFACTS, watch
+from tests.e2e.conftest import ARTIFACTS, ENGLISH, watch
 from tests.e2e.viewer import open_viewer, overlaps
 
 pytestmark = pytest.mark.e2e
@@ -30,7 +30,7 @@ def test_app_fits_the_screen(
     browser: Browser, app_url: str, console_errors: list[str], name: str, run: str
 ) -> None:
     width, height = SIZES[name]
-    context = browser.new_context(viewport={"width": width, "height": height})
+    context = browser.new_context(viewport={"width": width, "height": height}, **ENGLISH)
     page = context.new_page()
     watch(page, console_errors)
     presenter = "&presenter=1" if name == "projector" else ""

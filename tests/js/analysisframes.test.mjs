@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 
+import './catalogs.mjs';
+
 import {
   analysisModel, connectivity, connectivityRange, connectivitySummary, fontSize, formatValue, lastRead, logTicks, powerText,
   reach, reachSummary, reachValues, readingOrder, trajectory, trajectorySummary,

@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { expectedNumbers, fieldErrors, runNetwork, runRequest } from '../../static/js/api.js';
+import { catalog } from './catalogs.mjs';
+
+import { errorText, expectedNumbers, fieldErrors, runNetwork, runRequest } from '../../static/js/api.js';
 import { COMPACT_NUMBERS, GET_QUERY_BYTES } from '../../static/js/config.js';
+import { useCatalog } from '../../static/js/i18n.js';
 import { arange } from '../../static/js/state.js';
 
 const body = (change = {}) => ({
@@ -21,7 +24,39 @@ test('errors of a POST body and of a GET ?config= name the same request fields',
     { loc: [], msg: 'f' },
   ];
   assert.deepEqual(fieldErrors(detail).map((e) => e.field), ['input.text.0', 'input.text.0', 'hidden_size', '', 'preset', '']);
-  assert.deepEqual(fieldErrors('Not Found'), [{ field: '', message: 'Not Found' }]);
+  assert.deepEqual(fieldErrors('Not Found'), [{ field: '', name: '', message: 'Not Found' }]);
+});
+
+// Errors as the server sends them (pydantic's own, and the app's value_error), from tests/routes' requests.
+const SERVER_ERRORS = [
+  { loc: ['body', 'hidden_size'], msg: 'Input should be greater than or equal to 1', type: 'greater_than_equal' },
+  { loc: ['body', 'num_layers'], msg: 'Input should be a valid integer, got a number with a fractional part', type: 'int_from_float' },
+  { loc: ['body', 'cell'], msg: "Input should be 'rnn', 'lstm' or 'gru'", type: 'literal_error' },
+  { loc: ['body', 'sequence_length', 0], msg: 'is 9, must be in [0, T=5]', type: 'value_error' },
+  { loc: ['body', 'initial_state', 'layers', 0, 'forward', 'h'], msg: 'Field required', type: 'missing' },
+];
+
+test("pydantic's rules are said in the page's language, the app's own quoted in English inside it", () => {
+  assert.deepEqual(fieldErrors(SERVER_ERRORS).map((e) => [e.name, e.message]), [
+    ['hidden size', 'must be greater than or equal to 1'],
+    ['layers', 'must be a whole number'],
+    ['cell', 'must be one of rnn, lstm, gru'],
+    ['sequence lengths [0]', 'is 9, must be in [0, T=5]'],
+    ['initial state layers[0].forward.h', 'is required'],
+  ]);
+  useCatalog('ko', catalog('ko'));
+  try {
+    assert.deepEqual(fieldErrors(SERVER_ERRORS).map((e) => [e.name, e.message]), [
+      ['은닉 크기', '1 이상이어야 합니다'],
+      ['층 수', '정수여야 합니다'],
+      ['셀', 'rnn, lstm, gru 중 하나여야 합니다'],
+      ['시퀀스 길이 [0]', '서버가 받아들이지 않았습니다 (서버 메시지: is 9, must be in [0, T=5])'],
+      ['초기 상태 layers[0].forward.h', '값을 입력해야 합니다'],
+    ]);
+  } finally {
+    useCatalog('en', catalog('en'));
+  }
+  assert.equal(errorText({ type: 'greater_than_equal', msg: 'no number here' }), 'no number here'); // a rule it cannot read is quoted
 });
 
 test('an unchanged preset is fetched by name and a short configuration as GET ?config=', () => {

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
+import './catalogs.mjs';
+
 import { NET_COLORS, STATE_SCALE } from '../../static/js/config.js';
 import {
   gates, heatmaps, inkOn, isComputed, lines, network, plotlyText, revealed, scaleColor, shapeUpdate, unitWindow, viewModel, windowStart,

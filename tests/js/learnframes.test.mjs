@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 
+import './catalogs.mjs';
+
 import { fontSize } from '../../static/js/analysisframes.js';
 import { FONT, LEARN_COLORS, MIN_FONT_PX, PROBABILITY_SCALE } from '../../static/js/config.js';
 import { scaleColor, shapeUpdate } from '../../static/js/frames.js';

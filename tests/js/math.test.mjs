@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
+import './catalogs.mjs';
+
 import { explain, positionAt, previousPosition, recompute } from '../../static/js/math.js';
 import { allSteps, loadRuns } from './helpers.mjs';
 

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
+import './catalogs.mjs';
+
 import {
   DEFAULTS, FIELDS, InputError, arange, decodeState, describeValues, embedCode, encodeState,
   parseValues, requestFromState, seededRandom, stateFromConfig,
@@ -33,9 +35,12 @@ test('a random state survives the URL round trip, field by field', () => {
   }
 });
 
-test('the default state has an empty URL and an empty URL gives the defaults', () => {
-  assert.equal(encodeState(DEFAULTS), '');
+test('the default state has a URL of its language only, and an empty URL gives the defaults', () => {
+  assert.equal(encodeState(DEFAULTS), 'lang=en');
+  assert.equal(encodeState({ ...DEFAULTS, lang: 'ko' }), 'lang=ko');
   assert.deepEqual(decodeState(''), DEFAULTS);
+  assert.deepEqual(decodeState('?lang=ko'), { ...DEFAULTS, lang: 'ko' });
+  assert.deepEqual(decodeState('?lang=fr'), DEFAULTS);
 });
 
 test('a preset URL names the preset and only the fields changed from it', () => {
@@ -43,7 +48,7 @@ test('a preset URL names the preset and only the fields changed from it', () => 
   assert.equal(state.values, 'arange 3,5,3');
   assert.equal(state.sequence_length, '2,3,1');
   const query = encodeState(state, PRESETS);
-  assert.equal(query, 'hidden_size=5&preset=bidirectional_lstm&step=2');
+  assert.equal(query, 'hidden_size=5&preset=bidirectional_lstm&step=2&lang=en');
   assert.deepEqual(decodeState(query, PRESETS), state);
 });
 

@@ -217,7 +217,16 @@ def test_html_carries_the_run_and_names_nothing_outside_itself(client):
         "default-src 'none'" in csp
         and "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
     )
-    assert len(re.findall(r"<script\b", page)) == 3  # Plotly, the run, the bundled viewer
+    scripts = re.findall(
+        r"<script\b([^>]*)>", re.sub(r"(<script\b[^>]*>).*?</script>", r"\1", page, flags=re.S)
+    )
+    # Plotly, the run, the bundled viewer, the page's message catalog
+    assert scripts == [
+        "",
+        ' type="application/json" id="run-data"',
+        ' type="module"',
+        ' type="application/json" id="messages"',
+    ]
 
 
 # ---- notebook ----------------------------------------------------------------------------------
