@@ -30,9 +30,9 @@ which is Keras 3's ``Adam.update_step`` and TensorFlow's fused ``ResourceApplyAd
 (the one Keras 2 called), used here: one operation per variable.
 
 The head's seeded weights come, like the layers' (``weights.py``), from numpy's PCG64 generator,
-from the seed sequence ``(seed, 2**32 - 1)``, which no layer's ``(seed, layer, direction)`` can
-equal: ``V`` Glorot-uniform in float64, rounded once to float32, ``v`` zeros. Bit-identical in
-every process and on every machine.
+from the seed sequence ``(seed, 2**32 - 1)``: no layer's ``(seed, layer, direction)`` is that
+stream (layers are numbered from 0, far below 2**32 - 1). ``V`` is Glorot-uniform in float64,
+rounded once to float32, ``v`` zeros: bit-identical in every process and on every machine.
 """
 
 from dataclasses import dataclass
