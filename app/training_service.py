@@ -98,6 +98,10 @@ class TrainingService:
         self._flights: dict[str, TrainingFlight] = {}
         self._slots = asyncio.Semaphore(settings.max_concurrent_trainings)
 
+    def __len__(self) -> int:
+        """Trainings running or waiting for a slot."""
+        return len(self._flights)
+
     # ---- preparation --------------------------------------------------------------------------
 
     async def prepare_body(self, body: bytes) -> PreparedTraining:
