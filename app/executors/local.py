@@ -13,6 +13,7 @@ which a Ray Serve replica keeps too.
 """
 
 import asyncio
+import contextlib
 import itertools
 import queue
 import threading
@@ -103,7 +104,8 @@ class LocalExecutor:
         done: asyncio.Queue[Any] = asyncio.Queue()
 
         def emit(item: Any) -> None:
-            loop.call_soon_threadsafe(done.put_nowait, item)
+            with contextlib.suppress(RuntimeError):  # the loop has closed: nobody waits
+                loop.call_soon_threadsafe(done.put_nowait, item)
 
         session = TrainingSession(prepared)
         turn: Future[None] | None = None

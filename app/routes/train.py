@@ -7,12 +7,14 @@ deadline, the cache and cancellation. Both forms stop a training whose client ha
 
 import asyncio
 from collections.abc import AsyncGenerator
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import StreamingResponse
+from pydantic import BaseModel
 from starlette.types import Receive, Scope, Send
 
+from app.routes import api
 from app.schemas import TrainDoneEvent, TrainEpochEvent, TrainErrorEvent, TrainResult
 from app.service import Deadline
 from app.settings import Settings
@@ -21,8 +23,7 @@ from app.training_service import TrainingService
 router = APIRouter(prefix="/api", tags=["train"])
 
 ERRORS: dict[int | str, dict] = {
-    413: {"description": "The request body is larger than `max_body_bytes`."},
-    422: {"description": "A field breaks a rule; `detail[].loc` names it, `msg` states the rule."},
+    **{status: api.ERRORS[status] for status in (413, 422)},
     503: {
         "description": "Every training slot is taken (`max_concurrent_trainings` running, "
         "`train_queue_size` waiting), or the training did not finish within `train_timeout_s` "
@@ -52,13 +53,53 @@ TRAIN_BODY = {
     }
 }
 STREAM_DESCRIPTION = (
-    "Server-sent events, one per epoch as it trains: `event: epoch` whose data is a "
-    "`TrainEpochEvent` (a history entry, with `snapshot` at snapshot epochs: 0, every "
-    "`snapshot_every`, and the last), then `event: done` with a `TrainDoneEvent` (the POST "
-    "response without `history` and `snapshots`, which the epochs carried). A failure after the "
-    "stream started ends it with `event: error` (a `TrainErrorEvent`). A training already done is "
-    "replayed from the cache at once."
+    "Server-sent events, one per epoch as it trains: `event: epoch` whose data is a history "
+    "entry, with `snapshot` at snapshot epochs (0, every `snapshot_every`, and the last), then "
+    "`event: done` with the POST response's other fields (`config`, `vocabulary`, `meta`). A "
+    "failure after the stream started ends it with `event: error` (`status` and `detail` as a "
+    "JSON request would have got them). A training already done is replayed from the cache."
 )
+
+
+def _data_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """``model``'s JSON schema, its references pointing at the components that the POST
+    response's schema registers (the same models)."""
+    schema = model.model_json_schema(
+        ref_template="#/components/schemas/{model}", mode="serialization"
+    )
+    schema.pop("$defs", None)
+    return schema
+
+
+EVENTS: tuple[tuple[str, type[BaseModel]], ...] = (
+    ("epoch", TrainEpochEvent),
+    ("done", TrainDoneEvent),
+    ("error", TrainErrorEvent),
+)
+STREAM_RESPONSE = {  # each event as OpenAPI 3.2 describes server-sent events (itemSchema)
+    "description": STREAM_DESCRIPTION,
+    "content": {
+        "text/event-stream": {
+            "itemSchema": {
+                "oneOf": [
+                    {
+                        "type": "object",
+                        "required": ["event", "data"],
+                        "properties": {
+                            "event": {"const": name},
+                            "data": {
+                                "type": "string",
+                                "contentMediaType": "application/json",
+                                "contentSchema": _data_schema(model),
+                            },
+                        },
+                    }
+                    for name, model in EVENTS
+                ]
+            }
+        }
+    },
+}
 
 
 class EventStream(StreamingResponse):
@@ -133,14 +174,7 @@ async def train(request: Request, trainings: TrainingsDep) -> Response:
 @router.get(
     "/train",
     response_class=EventStream,
-    responses={
-        200: {
-            "model": TrainEpochEvent | TrainDoneEvent | TrainErrorEvent,
-            "description": STREAM_DESCRIPTION,
-        },
-        414: {"description": "The query string is longer than `max_query_bytes`."},
-        **ERRORS,
-    },
+    responses={200: STREAM_RESPONSE, 414: api.GET_ERRORS[414], **ERRORS},
 )
 async def train_stream(
     request: Request,

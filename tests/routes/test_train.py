@@ -14,7 +14,7 @@ from uvicorn.config import Config
 from uvicorn.server import Server
 
 from app.main import create_app
-from app.schemas import RunResult, TrainEpochEvent, TrainResult
+from app.schemas import RunResult, TrainDoneEvent, TrainEpochEvent, TrainResult
 from app.settings import Settings
 
 LONG = {  # thousands of epochs' worth of work: stopped by the tests long before its end
@@ -139,6 +139,15 @@ def test_the_stream_checks_its_config_before_it_starts(client):
     assert client.get("/api/train", params={"config": "{"}).status_code == 422
 
 
+def refs(value):
+    """Every ``$ref`` inside a JSON schema."""
+    if isinstance(value, dict):
+        return {value["$ref"]} if "$ref" in value else set().union(*map(refs, value.values()))
+    if isinstance(value, list):
+        return set().union(*map(refs, value))
+    return set()
+
+
 def test_openapi_describes_the_json_and_the_event_stream(client):
     schema = client.get("/openapi.json").json()
     post, get = schema["paths"]["/api/train"]["post"], schema["paths"]["/api/train"]["get"]
@@ -146,17 +155,16 @@ def test_openapi_describes_the_json_and_the_event_stream(client):
     assert body == {"$ref": "#/components/schemas/TrainRequest"}
     ok = post["responses"]["200"]["content"]["application/json"]["schema"]
     assert ok == {"$ref": "#/components/schemas/TrainResult"}
-    stream = get["responses"]["200"]["content"]["text/event-stream"]["schema"]
-    refs = {item["$ref"].rsplit("/", 1)[1] for item in stream["anyOf"]}
-    assert refs == {"TrainEpochEvent", "TrainDoneEvent", "TrainErrorEvent"}
-    assert {"503", "422"} <= set(get["responses"]) and "event: epoch" in str(get["responses"])
-    assert set(TrainEpochEvent.model_fields) == {
-        "epoch",
-        "loss",
-        "accuracy",
-        "predicted",
-        "snapshot",
+    stream = get["responses"]["200"]["content"]["text/event-stream"]
+    events = {
+        item["properties"]["event"]["const"]: item["properties"]["data"]["contentSchema"]
+        for item in stream["itemSchema"]["oneOf"]
     }
+    assert sorted(events) == ["done", "epoch", "error"]
+    assert {"snapshot", "loss", "predicted"} <= set(events["epoch"]["properties"])
+    assert {"503", "422"} <= set(get["responses"]) and "config" in str(get["parameters"])
+    components = schema["components"]["schemas"]
+    assert {ref.rsplit("/", 1)[1] for ref in refs(schema)} <= set(components)
 
 
 # ---- a real server: sockets that close, concurrent requests --------------------------------
@@ -219,6 +227,9 @@ def test_the_stream_sends_each_epoch_then_done_equal_to_a_post(server):
     names = [name for name, _ in streamed]
     assert names == ["epoch"] * 16 + ["done"]
     epochs = [data for name, data in streamed if name == "epoch"]
+    for data in epochs:
+        TrainEpochEvent.model_validate(data)
+    TrainDoneEvent.model_validate(streamed[-1][1])
     assert [{k: e[k] for k in posted["history"][0]} for e in epochs] == posted["history"]
     snapshots = [e["snapshot"] for e in epochs if "snapshot" in e]
     strip = [{**s, "run": {**s["run"], "meta": None}} for s in snapshots]
