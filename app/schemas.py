@@ -207,7 +207,7 @@ class TrainRequest(Strict):
     )
     vocabulary: str | None = Field(
         None,
-        min_length=2,
+        min_length=1,
         description="The one-hot code and the head's classes, in order. Default: the text's "
         "characters in order of first appearance ('hihello' gives 'hielo').",
     )

@@ -13,9 +13,12 @@ import pytest
 from uvicorn.config import Config
 from uvicorn.server import Server
 
+from app.errors import InputError
+from app.executors.engine import TrainingSession
 from app.main import create_app
-from app.schemas import RunResult, TrainDoneEvent, TrainEpochEvent, TrainResult
+from app.schemas import RunResult, TrainDoneEvent, TrainEpochEvent, TrainRequest, TrainResult
 from app.settings import Settings
+from app.training import prepare_training
 
 LONG = {  # thousands of epochs' worth of work: stopped by the tests long before its end
     "text": "the quick brown fox jumps over the lazy dog and the cat " * 3,
@@ -320,3 +323,15 @@ def test_a_training_past_its_deadline_ends_with_an_error_event(server, monkeypat
     assert all(name == "epoch" for name, _ in streamed[:-1])
     response = http.post("/api/train", json={**LONG, "seed": 9})
     assert response.status_code == 503 and "train_timeout_s" in response.json()["detail"]
+
+
+def test_a_diverging_training_is_refused_naming_the_learning_rate(client):
+    host = client.app.state.service.executor.engine
+    request = TrainRequest(epochs=3).model_copy(update={"learning_rate": 3e38})  # past the schema
+    session = TrainingSession(prepare_training(request, host.settings))
+    done = []
+    with pytest.raises(InputError) as refused:
+        while not session.finished:
+            host.train_turn(session, done.append)
+    assert refused.value.loc == ("learning_rate",) and "diverged at epoch 1" in refused.value.msg
+    assert [e.epoch.epoch for e in done] == [0]
