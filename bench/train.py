@@ -21,6 +21,8 @@ from a request to its first streamed event.
    so nothing is cached) to having read its first complete ``event: epoch`` (epoch 0 and its
    snapshot), then the stream is closed; median over the requests.
 
+It also prints, per cell, the first epoch at which the defaults predict "ihello".
+
 Usage: ``.venv/bin/python -m bench.train [--rounds 5] [--requests 20]``.
 """
 
@@ -97,9 +99,24 @@ def methods(host: EngineHost, cell: str, reset_after: bool) -> dict:
     return {"trainer": trainer, "/api/train": service, "keras fit": keras_fit}
 
 
-def training_times(rounds: int) -> dict[str, dict[str, list[float]]]:
-    host = EngineHost(Settings(), "local")
-    host.load()
+def learnt(cell: str, reset_after: bool) -> tuple[int | None, float, str]:
+    """The first epoch predicting "ihello", the loss and the prediction at epoch 50 (defaults)."""
+    from app.engine.train import Trainer, next_characters, seeded_head
+
+    request = TrainRequest(cell=cell, reset_after=reset_after)
+    inputs, targets = next_characters(request.text)
+    prepared = prepare_training(request, Settings())
+    head = seeded_head(request.hidden_size, inputs.shape[2], request.seed)
+    trainer = Trainer(
+        prepared.run.spec, inputs, targets, prepared.run.weights, head, request.learning_rate
+    )
+    epochs = [trainer.step(update=e < request.epochs) for e in range(request.epochs + 1)]
+    predicted = ["".join("hielo"[k] for k in e.predicted) for e in epochs]
+    first = next((e for e, p in enumerate(predicted) if p == "ihello"), None)
+    return first, epochs[-1].loss, predicted[-1]
+
+
+def training_times(host: EngineHost, rounds: int) -> dict[str, dict[str, list[float]]]:
     fns = {name: methods(host, *variant) for name, variant in CELLS.items()}
     samples: dict[str, dict[str, list[float]]] = {
         name: {method: [] for method in per} for name, per in fns.items()
@@ -140,7 +157,12 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=20)
     args = parser.parse_args()
     print(machine())
-    samples = training_times(args.rounds)
+    host = EngineHost(Settings(), "local")
+    host.load()
+    rows = [[name, *learnt(*variant)] for name, variant in CELLS.items()]
+    print("\nhihello with the defaults (H 5, lr 0.1, seed 0):\n")
+    print(table(["cell", "first epoch predicting ihello", "loss at 50", "predicted at 50"], rows))
+    samples = training_times(host, args.rounds)
     rows = []
     for name, per in samples.items():
         ms = {method: statistics.median(times) * 1000 for method, times in per.items()}
