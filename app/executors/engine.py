@@ -47,8 +47,8 @@ class EngineHost:
         self.cost = CostModel()
 
     def load(self) -> None:
-        """Import TensorFlow, set its thread pools, pick the device, warm every compiled layer,
-        preset and training variant (``warm_presets``)."""
+        """Import TensorFlow, set its thread pools, pick the device, warm every compiled layer
+        and preset (``warm_presets``)."""
         started = time.perf_counter()
         import tensorflow as tf
         from threadpoolctl import threadpool_limits
@@ -62,7 +62,6 @@ class EngineHost:
         self.tensorflow_version = tf.__version__
         if self.settings.warm_presets:
             self._warm()
-            self._warm_training()
         log.info("engine ready on %s in %.1f s", self.device, time.perf_counter() - started)
 
     def _warm(self) -> None:
@@ -108,9 +107,10 @@ class EngineHost:
 
     # ---- training (SPEC section 8) ------------------------------------------------------------
 
-    def _warm_training(self) -> None:
+    def warm_training(self) -> None:
         """Train every cell variant for one epoch: the first gradient of a compiled layer builds
-        its backward graph (a few hundred milliseconds), which no request should pay for."""
+        its backward graph (a few hundred milliseconds each), which no request should pay for.
+        Executors run it once loaded, behind any run, so that it does not delay readiness."""
         variants: tuple[tuple[CellName, bool], ...] = (
             ("rnn", True),
             ("lstm", True),

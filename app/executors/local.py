@@ -58,6 +58,8 @@ class LocalExecutor:
         """Load and warm TensorFlow on the engine thread (returns at once)."""
         self._thread.start()
         self._submit_nowait(RUN, self._load, 0.0, self._startup)
+        if self.settings.warm_presets:  # once ready, behind any run
+            self._submit_nowait(TRAIN, self.engine.warm_training, 0.0, Future())
 
     def stop(self) -> None:
         self._jobs.put((-1, -1, None, None, 0.0))  # before anything queued
