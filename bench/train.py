@@ -22,7 +22,8 @@ from a request to its first streamed event.
    snapshot), then the stream is closed: the request right after ``/readyz`` on its own (the
    training warm-up may still be running), then the median over the next requests.
 
-It also prints, per cell, the first epoch at which the defaults predict "ihello".
+It also prints, per cell, the first epoch at which the defaults predict "ihello", and the largest
+relative difference of the 51 losses from Keras' ``fit`` of the same model.
 
 Usage: ``.venv/bin/python -m bench.train [--rounds 5] [--requests 20]``.
 """
@@ -31,13 +32,17 @@ import argparse
 import json
 import statistics
 import time
+from dataclasses import dataclass
 
 import httpx
+import numpy as np
 
+from app.engine.train import Head, Trainer, next_characters, seeded_head
+from app.executors.base import TrainedEpoch
 from app.executors.engine import EngineHost, TrainingSession
 from app.schemas import TrainRequest
 from app.settings import Settings
-from app.training import history_entry, prepare_training, snapshot_entry
+from app.training import PreparedTraining, history_entry, prepare_training, snapshot_entry
 from bench.common import Server, machine, table
 
 CELLS = {
@@ -48,77 +53,105 @@ CELLS = {
 }
 
 
-def methods(host: EngineHost, cell: str, reset_after: bool) -> dict:
+@dataclass(frozen=True)
+class Defaults:
+    """A request with the defaults for one cell, and what the engine and Keras start from."""
+
+    request: TrainRequest
+    prepared: PreparedTraining
+    inputs: np.ndarray  # (1, T, C)
+    targets: np.ndarray  # (T,)
+    head: Head
+
+    @classmethod
+    def of(cls, cell: str, reset_after: bool) -> "Defaults":
+        request = TrainRequest(cell=cell, reset_after=reset_after)  # hihello, 50 epochs
+        inputs, targets = next_characters(request.text)
+        head = seeded_head(request.hidden_size, inputs.shape[2], request.seed)
+        return cls(request, prepare_training(request, Settings()), inputs, targets, head)
+
+    def trainer(self) -> Trainer:
+        run, request = self.prepared.run, self.request
+        return Trainer(
+            run.spec, self.inputs, self.targets, run.weights, self.head, request.learning_rate
+        )
+
+    def keras_model(self):
+        """``Sequential([Input, SimpleRNN/LSTM/GRU(H, return_sequences=True), Dense(C)])``
+        holding the same weights, compiled with ``Adam(lr)`` and the cross-entropy of logits."""
+        import keras
+
+        spec, request = self.prepared.run.spec, self.request
+        layer = {"rnn": keras.layers.SimpleRNN, "lstm": keras.layers.LSTM, "gru": keras.layers.GRU}
+        options = {"reset_after": spec.reset_after} if spec.cell == "gru" else {}
+        model = keras.Sequential(
+            [
+                keras.Input(self.inputs.shape[1:]),
+                layer[spec.cell](request.hidden_size, return_sequences=True, **options),
+                keras.layers.Dense(self.inputs.shape[2]),
+            ]
+        )
+        weights = self.prepared.run.weights[0]["forward"].arrays()
+        model.set_weights([*weights, self.head.kernel, self.head.bias])
+        model.compile(
+            keras.optimizers.Adam(request.learning_rate),
+            keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        )
+        return model
+
+    def fit(self, model) -> list[float]:
+        """Keras' losses of 50 epochs: each epoch's before its update, then the last one's."""
+        x, y = self.inputs, self.targets[None]
+        history = model.fit(x, y, epochs=self.request.epochs, batch_size=1, verbose=0)
+        return [*history.history["loss"], model.evaluate(x, y, verbose=0)]
+
+
+def learnt(defaults: Defaults) -> list[object]:
+    """The first epoch predicting "ihello", the loss and prediction at epoch 50, and the largest
+    relative difference of the 51 losses from Keras' ``fit`` of the same model."""
+    trainer, epochs = defaults.trainer(), defaults.request.epochs
+    history = [trainer.step(update=e < epochs) for e in range(epochs + 1)]
+    predicted = ["".join("hielo"[k] for k in e.predicted) for e in history]
+    first = next((e for e, p in enumerate(predicted) if p == "ihello"), None)
+    theirs = defaults.fit(defaults.keras_model())
+    worst = max(abs(e.loss - k) / k for e, k in zip(history, theirs, strict=True))
+    return [first, history[-1].loss, predicted[-1], worst]
+
+
+def methods(host: EngineHost, defaults: Defaults) -> dict:
     """The three ways to train 50 epochs of "hihello" (module docstring), ready to call."""
-    import keras
-
-    from app.engine.train import Trainer, next_characters, seeded_head
-
-    settings = host.settings
-    request = TrainRequest(cell=cell, reset_after=reset_after)  # the defaults: hihello, 50 epochs
-    prepared = prepare_training(request, settings)
-    inputs, targets = next_characters(request.text)
-    spec, weights = prepared.run.spec, prepared.run.weights
-    head = seeded_head(request.hidden_size, inputs.shape[2], request.seed)
+    prepared, epochs = defaults.prepared, defaults.request.epochs
+    vocabulary = prepared.request.vocabulary or ""
 
     def trainer() -> None:
-        model = Trainer(spec, inputs, targets, weights, head, request.learning_rate)
-        for epoch in range(request.epochs + 1):
-            model.step(update=epoch < request.epochs)
+        model = defaults.trainer()
+        for epoch in range(epochs + 1):
+            model.step(update=epoch < epochs)
+
+    def write(epoch: TrainedEpoch) -> None:
+        history_entry(epoch, vocabulary)
+        if epoch.snapshot is not None:
+            snapshot_entry(epoch)
 
     def service() -> None:
         session = TrainingSession(prepared)
-        vocabulary = prepared.request.vocabulary or ""
-
-        def write(epoch) -> None:
-            history_entry(epoch, vocabulary)
-            if epoch.snapshot is not None:
-                snapshot_entry(epoch)
-
         while not session.finished:
             host.train_turn(session, write)
 
-    layer = {"rnn": keras.layers.SimpleRNN, "lstm": keras.layers.LSTM, "gru": keras.layers.GRU}
-    options = {"reset_after": reset_after} if cell == "gru" else {}
-    model = keras.Sequential(
-        [
-            keras.Input(inputs.shape[1:]),
-            layer[cell](request.hidden_size, return_sequences=True, **options),
-            keras.layers.Dense(inputs.shape[2]),
-        ]
-    )
-    model.set_weights([*weights[0]["forward"].arrays(), head.kernel, head.bias])
-    model.compile(
-        keras.optimizers.Adam(request.learning_rate),
-        keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-    )
-    model.fit(inputs, targets[None], epochs=1, batch_size=1, verbose=0)  # warm-up
+    model = defaults.keras_model()
+    x, y = defaults.inputs, defaults.targets[None]
+    model.fit(x, y, epochs=1, batch_size=1, verbose=0)  # Keras' warm-up: its step traced
 
-    def keras_fit() -> None:
-        model.fit(inputs, targets[None], epochs=request.epochs, batch_size=1, verbose=0)
+    def keras_fit() -> None:  # fit only: its 50 losses are the trainer's epochs 0 to 49
+        model.fit(x, y, epochs=epochs, batch_size=1, verbose=0)
 
     return {"trainer": trainer, "/api/train": service, "keras fit": keras_fit}
 
 
-def learnt(cell: str, reset_after: bool) -> tuple[int | None, float, str]:
-    """The first epoch predicting "ihello", the loss and the prediction at epoch 50 (defaults)."""
-    from app.engine.train import Trainer, next_characters, seeded_head
-
-    request = TrainRequest(cell=cell, reset_after=reset_after)
-    inputs, targets = next_characters(request.text)
-    prepared = prepare_training(request, Settings())
-    head = seeded_head(request.hidden_size, inputs.shape[2], request.seed)
-    trainer = Trainer(
-        prepared.run.spec, inputs, targets, prepared.run.weights, head, request.learning_rate
-    )
-    epochs = [trainer.step(update=e < request.epochs) for e in range(request.epochs + 1)]
-    predicted = ["".join("hielo"[k] for k in e.predicted) for e in epochs]
-    first = next((e for e, p in enumerate(predicted) if p == "ihello"), None)
-    return first, epochs[-1].loss, predicted[-1]
-
-
-def training_times(host: EngineHost, rounds: int) -> dict[str, dict[str, list[float]]]:
-    fns = {name: methods(host, *variant) for name, variant in CELLS.items()}
+def training_times(
+    host: EngineHost, defaults: dict[str, Defaults], rounds: int
+) -> dict[str, dict[str, list[float]]]:
+    fns = {name: methods(host, cell) for name, cell in defaults.items()}
     samples: dict[str, dict[str, list[float]]] = {
         name: {method: [] for method in per} for name, per in fns.items()
     }
@@ -165,10 +198,12 @@ def main() -> None:
     host = EngineHost(Settings(), "local")
     host.load()
     host.warm_training()
-    rows = [[name, *learnt(*variant)] for name, variant in CELLS.items()]
+    defaults = {name: Defaults.of(*variant) for name, variant in CELLS.items()}
+    rows = [[name, *learnt(cell)] for name, cell in defaults.items()]
     print("\nhihello with the defaults (H 5, lr 0.1, seed 0):\n")
-    print(table(["cell", "first epoch predicting ihello", "loss at 50", "predicted at 50"], rows))
-    samples = training_times(host, args.rounds)
+    headers = ["cell", "first epoch predicting ihello", "loss at 50", "predicted at 50"]
+    print(table([*headers, "largest relative loss difference from keras fit"], rows))
+    samples = training_times(host, defaults, args.rounds)
     rows = []
     for name, per in samples.items():
         ms = {method: statistics.median(times) * 1000 for method, times in per.items()}
