@@ -177,6 +177,7 @@ class TrainingService:
         finally:
             flight.followers -= 1
             if flight.followers == 0 and not flight.finished and flight.task is not None:
+                self._forget(flight)  # a request arriving now starts afresh
                 flight.task.cancel()  # nobody follows it any more
 
     def _join(self, prepared: PreparedTraining, deadline: Deadline) -> tuple[TrainingFlight, bool]:
@@ -198,7 +199,9 @@ class TrainingService:
         return flight, True
 
     def _soonest_s(self) -> float:
-        return max(1.0, math.ceil(min(f.remaining_s() for f in self._flights.values())))
+        """Seconds until the soonest training should end (``Retry-After``), at least 1."""
+        soonest = min((f.remaining_s() for f in self._flights.values()), default=1.0)
+        return max(1.0, math.ceil(soonest))
 
     async def _train(self, flight: TrainingFlight, deadline: Deadline) -> None:
         try:
@@ -217,8 +220,12 @@ class TrainingService:
         except Exception as error:  # reaches every follower
             flight.error = error
         finally:
-            del self._flights[flight.prepared.key]
+            self._forget(flight)
             flight.changed()
+
+    def _forget(self, flight: TrainingFlight) -> None:
+        if self._flights.get(flight.prepared.key) is flight:
+            del self._flights[flight.prepared.key]
 
     async def _epochs(self, flight: TrainingFlight) -> None:
         """Train, writing each epoch to JSON as it comes; cache the finished training."""
