@@ -39,17 +39,15 @@ import numpy as np
 
 from app.engine.train import Head, Trainer, next_characters, seeded_head
 from app.executors.base import TrainedEpoch
-from app.executors.engine import EngineHost, TrainingSession
+from app.executors.engine import TRAINING_VARIANTS, EngineHost, TrainingSession
 from app.schemas import TrainRequest
 from app.settings import Settings
 from app.training import PreparedTraining, history_entry, prepare_training, snapshot_entry
 from bench.common import Server, machine, table
 
-CELLS = {
-    "rnn": ("rnn", True),
-    "lstm": ("lstm", True),
-    "gru": ("gru", True),
-    "gru_tf1": ("gru", False),
+CELLS = {  # gru_tf1: TF1's GRU, reset_after false
+    ("gru_tf1" if cell == "gru" and not reset_after else cell): (cell, reset_after)
+    for cell, reset_after in TRAINING_VARIANTS
 }
 
 
@@ -197,7 +195,8 @@ def main() -> None:
     print(machine())
     host = EngineHost(Settings(), "local")
     host.load()
-    host.warm_training()
+    for variant in TRAINING_VARIANTS:
+        host.warm_training(*variant)
     defaults = {name: Defaults.of(*variant) for name, variant in CELLS.items()}
     rows = [[name, *learnt(cell)] for name, cell in defaults.items()]
     print("\nhihello with the defaults (H 5, lr 0.1, seed 0):\n")

@@ -33,6 +33,12 @@ log = logging.getLogger("rnnvis.engine")
 CPU = "/device:CPU:0"
 GPU = "/device:GPU:0"
 TRAIN_TURN_S = 0.03  # a training's turn on the engine: epochs until this long (at least one)
+TRAINING_VARIANTS: tuple[tuple[CellName, bool], ...] = (  # cell and reset_after
+    ("rnn", True),
+    ("lstm", True),
+    ("gru", True),
+    ("gru", False),
+)
 
 
 class EngineHost:
@@ -107,21 +113,15 @@ class EngineHost:
 
     # ---- training (SPEC section 8) ------------------------------------------------------------
 
-    def warm_training(self) -> None:
-        """Train every cell variant for one epoch: the first gradient of a compiled layer builds
-        its backward graph (a few hundred milliseconds each), which no request should pay for.
-        Executors run it once loaded, behind any run, so that it does not delay readiness."""
-        variants: tuple[tuple[CellName, bool], ...] = (
-            ("rnn", True),
-            ("lstm", True),
-            ("gru", True),
-            ("gru", False),
-        )
-        for cell, reset_after in variants:
-            request = TrainRequest(cell=cell, reset_after=reset_after, text="hih", epochs=1)
-            session = TrainingSession(prepare_training(request, self.settings))
-            while not session.finished:
-                self.train_turn(session, lambda epoch: None)
+    def warm_training(self, cell: CellName, reset_after: bool) -> None:
+        """Train one cell variant for an epoch: a compiled layer's first gradient builds its
+        backward graph (a few hundred milliseconds), which no request should pay for. Executors
+        do it for each of ``TRAINING_VARIANTS`` once loaded, one job each, behind any run, so
+        that it delays neither readiness nor a run by more than one variant's warm-up."""
+        request = TrainRequest(cell=cell, reset_after=reset_after, text="hih", epochs=1)
+        session = TrainingSession(prepare_training(request, self.settings))
+        while not session.finished:
+            self.train_turn(session, lambda epoch: None)
 
     def train_turn(
         self,

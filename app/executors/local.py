@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 
 from app.errors import Overloaded
 from app.executors.base import EngineRun, TrainedEpoch, run_macs
-from app.executors.engine import TRAIN_TURN_S, EngineHost, TrainingSession
+from app.executors.engine import TRAIN_TURN_S, TRAINING_VARIANTS, EngineHost, TrainingSession
 from app.settings import Settings
 from app.training import PreparedTraining
 from app.validation import PreparedRun
@@ -59,7 +59,9 @@ class LocalExecutor:
         self._thread.start()
         self._submit_nowait(RUN, self._load, 0.0, self._startup)
         if self.settings.warm_presets:  # once ready, behind any run
-            self._submit_nowait(TRAIN, self.engine.warm_training, 0.0, Future())
+            for variant in TRAINING_VARIANTS:
+                warm = partial(self.engine.warm_training, *variant)
+                self._submit_nowait(TRAIN, warm, 0.0, Future())
 
     def stop(self) -> None:
         self._jobs.put((-1, -1, None, None, 0.0))  # before anything queued
