@@ -33,10 +33,10 @@ log = logging.getLogger("rnnvis.engine")
 CPU = "/device:CPU:0"
 GPU = "/device:GPU:0"
 TRAIN_TURN_S = 0.03  # a training's turn on the engine: epochs until this long (at least one)
-TRAINING_VARIANTS: tuple[tuple[CellName, bool], ...] = (  # cell and reset_after
-    ("rnn", True),
+TRAINING_VARIANTS: tuple[tuple[CellName, bool], ...] = (  # cell, reset_after; the default first
     ("lstm", True),
     ("gru", True),
+    ("rnn", True),
     ("gru", False),
 )
 
@@ -116,8 +116,8 @@ class EngineHost:
     def warm_training(self, cell: CellName, reset_after: bool) -> None:
         """Train one cell variant for an epoch: a compiled layer's first gradient builds its
         backward graph (a few hundred milliseconds), which no request should pay for. Executors
-        do it for each of ``TRAINING_VARIANTS`` once loaded, one job each, behind any run, so
-        that it delays neither readiness nor a run by more than one variant's warm-up."""
+        do it for each of ``TRAINING_VARIANTS`` once loaded, one job each, behind any run or
+        training: it delays neither readiness nor a run by more than one variant's warm-up."""
         request = TrainRequest(cell=cell, reset_after=reset_after, text="hih", epochs=1)
         session = TrainingSession(prepare_training(request, self.settings))
         while not session.finished:
