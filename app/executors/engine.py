@@ -53,8 +53,8 @@ class EngineHost:
         self.cost = CostModel()
 
     def load(self) -> None:
-        """Import TensorFlow, set its thread pools, pick the device, warm every compiled layer
-        and preset (``warm_presets``)."""
+        """Import TensorFlow, set its thread pools, pick the device, warm every compiled layer,
+        preset and the default cell's training (``warm_presets``)."""
         started = time.perf_counter()
         import tensorflow as tf
         from threadpoolctl import threadpool_limits
@@ -68,6 +68,7 @@ class EngineHost:
         self.tensorflow_version = tf.__version__
         if self.settings.warm_presets:
             self._warm()
+            self.warm_training(*TRAINING_VARIANTS[0])  # the default; the others once ready
         log.info("engine ready on %s in %.1f s", self.device, time.perf_counter() - started)
 
     def _warm(self) -> None:
@@ -115,9 +116,10 @@ class EngineHost:
 
     def warm_training(self, cell: CellName, reset_after: bool) -> None:
         """Train one cell variant for an epoch: a compiled layer's first gradient builds its
-        backward graph (a few hundred milliseconds), which no request should pay for. Executors
-        do it for each of ``TRAINING_VARIANTS`` once loaded, one job each, behind any run or
-        training: it delays neither readiness nor a run by more than one variant's warm-up."""
+        backward graph (a few hundred milliseconds), which no request should pay for. ``load``
+        does it for the default cell (``TRAINING_VARIANTS[0]``, what ``/learn`` opens with);
+        executors do the others once ready, one job each, behind any run or training, so that
+        they delay neither readiness nor a run by more than one variant's warm-up."""
         request = TrainRequest(cell=cell, reset_after=reset_after, text="hih", epochs=1)
         session = TrainingSession(prepare_training(request, self.settings))
         while not session.finished:

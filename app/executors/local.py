@@ -60,7 +60,7 @@ class LocalExecutor:
         self._thread.start()
         self._submit_nowait(RUN, self._load, 0.0, self._startup)
         if self.settings.warm_presets:  # once ready, behind any run or training
-            for variant in TRAINING_VARIANTS:
+            for variant in TRAINING_VARIANTS[1:]:  # load warms the first
                 warm = partial(self.engine.warm_training, *variant)
                 self._submit_nowait(WARM, warm, 0.0, Future())
 
