@@ -19,8 +19,8 @@ from a request to its first streamed event.
 2. A server (``uvicorn app.main:app``, default settings) in a child process, once ready: the time
    from opening ``GET /api/train?config=…`` (``Accept: text/event-stream``, a new seed each time,
    so nothing is cached) to having read its first complete ``event: epoch`` (epoch 0 and its
-   snapshot), then the stream is closed: the request right after ``/readyz`` on its own (the
-   training warm-up may still be running), then the median over the next requests.
+   snapshot), then the stream is closed: the request right after ``/readyz`` on its own, then
+   the median over the next requests.
 
 It also prints, per cell, the first epoch at which the defaults predict "ihello", and the largest
 relative difference of the 51 losses from Keras' ``fit`` of the same model.
@@ -39,15 +39,17 @@ import numpy as np
 
 from app.engine.train import Head, Trainer, next_characters, seeded_head
 from app.executors.base import TrainedEpoch
-from app.executors.engine import TRAINING_VARIANTS, EngineHost, TrainingSession
+from app.executors.engine import EngineHost, TrainingSession
 from app.schemas import TrainRequest
 from app.settings import Settings
 from app.training import PreparedTraining, history_entry, prepare_training, snapshot_entry
 from bench.common import Server, machine, table
 
-CELLS = {  # gru_tf1: TF1's GRU, reset_after false
-    ("gru_tf1" if cell == "gru" and not reset_after else cell): (cell, reset_after)
-    for cell, reset_after in TRAINING_VARIANTS
+CELLS = {
+    "lstm": ("lstm", True),
+    "gru": ("gru", True),
+    "rnn": ("rnn", True),
+    "gru_tf1": ("gru", False),
 }
 
 
@@ -180,8 +182,8 @@ def first_event(http: httpx.Client, seed: int) -> float:
 
 
 def first_event_times(requests: int) -> tuple[float, list[float]]:
-    """The first request's time right after ``/readyz`` (it may wait for the training warm-up,
-    which runs behind readiness), then ``requests`` more."""
+    """The first request's time right after ``/readyz`` (the default cell's training is warm by
+    then), then ``requests`` more."""
     with Server() as server, httpx.Client(base_url=server.url, timeout=60) as http:
         first = first_event(http, 0)
         return first, [first_event(http, seed) for seed in range(1, requests + 1)]
@@ -195,7 +197,7 @@ def main() -> None:
     print(machine())
     host = EngineHost(Settings(), "local")
     host.load()
-    for variant in TRAINING_VARIANTS:
+    for variant in CELLS.values():
         host.warm_training(*variant)
     defaults = {name: Defaults.of(*variant) for name, variant in CELLS.items()}
     rows = [[name, *learnt(cell)] for name, cell in defaults.items()]

@@ -33,12 +33,6 @@ log = logging.getLogger("rnnvis.engine")
 CPU = "/device:CPU:0"
 GPU = "/device:GPU:0"
 TRAIN_TURN_S = 0.03  # a training's turn on the engine: epochs until this long (at least one)
-TRAINING_VARIANTS: tuple[tuple[CellName, bool], ...] = (  # cell, reset_after; the default first
-    ("lstm", True),
-    ("gru", True),
-    ("rnn", True),
-    ("gru", False),
-)
 
 
 class EngineHost:
@@ -68,7 +62,8 @@ class EngineHost:
         self.tensorflow_version = tf.__version__
         if self.settings.warm_presets:
             self._warm()
-            self.warm_training(*TRAINING_VARIANTS[0])  # the default; the others once ready
+            default = TrainRequest()
+            self.warm_training(default.cell, default.reset_after)
         log.info("engine ready on %s in %.1f s", self.device, time.perf_counter() - started)
 
     def _warm(self) -> None:
@@ -116,10 +111,10 @@ class EngineHost:
 
     def warm_training(self, cell: CellName, reset_after: bool) -> None:
         """Train one cell variant for an epoch: a compiled layer's first gradient builds its
-        backward graph (a few hundred milliseconds), which no request should pay for. ``load``
-        does it for the default cell (``TRAINING_VARIANTS[0]``, what ``/learn`` opens with);
-        executors do the others once ready, one job each, behind any run or training, so that
-        they delay neither readiness nor a run by more than one variant's warm-up."""
+        backward graph (a few hundred milliseconds). ``load`` does it for the default cell,
+        what ``/learn`` opens with; another variant's first training pays it in its first epoch
+        (warming all four would add about a second to every start, and warming them once ready
+        would hold up the runs that arrive first)."""
         request = TrainRequest(cell=cell, reset_after=reset_after, text="hih", epochs=1)
         session = TrainingSession(prepare_training(request, self.settings))
         while not session.finished:

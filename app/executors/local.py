@@ -1,9 +1,8 @@
 """The in-process executor: one thread owns TensorFlow, loads it, warms it, and runs every job.
 
 Jobs wait in a bounded priority queue for that thread: ordinary runs before training epochs, so
-a class training networks never starves the charts of the class exploring them, and the
-training warm-ups of a fresh process last (a training of a variant not warmed yet warms it in
-its own first turn); in order of arrival otherwise. A full queue answers 503 at once.
+a class training networks never starves the charts of the class exploring them; in order of
+arrival otherwise. A full queue answers 503 at once.
 
 Liveness is not readiness: the thread records when its current job started, and ``ready`` turns
 false when one has run past the request deadline (with a grace period), so an orchestrator
@@ -26,13 +25,13 @@ from typing import Any, TypeVar
 
 from app.errors import Overloaded
 from app.executors.base import EngineRun, TrainedEpoch, run_macs
-from app.executors.engine import TRAIN_TURN_S, TRAINING_VARIANTS, EngineHost, TrainingSession
+from app.executors.engine import TRAIN_TURN_S, EngineHost, TrainingSession
 from app.settings import Settings
 from app.training import PreparedTraining
 from app.validation import PreparedRun
 
 T = TypeVar("T")
-RUN, TRAIN, WARM = 0, 1, 2  # job priorities: runs first, warm-ups when nothing else waits
+RUN, TRAIN = 0, 1  # job priorities: runs first
 STALL_GRACE_S = 5.0  # beyond the deadline, before a running job counts as a hang
 
 
@@ -59,10 +58,6 @@ class LocalExecutor:
         """Load and warm TensorFlow on the engine thread (returns at once)."""
         self._thread.start()
         self._submit_nowait(RUN, self._load, 0.0, self._startup)
-        if self.settings.warm_presets:  # once ready, behind any run or training
-            for variant in TRAINING_VARIANTS[1:]:  # load warms the first
-                warm = partial(self.engine.warm_training, *variant)
-                self._submit_nowait(WARM, warm, 0.0, Future())
 
     def stop(self) -> None:
         self._jobs.put((-1, -1, None, None, 0.0))  # before anything queued
