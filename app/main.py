@@ -12,7 +12,7 @@ from app.assets import static_tree
 from app.errors import install_error_handlers
 from app.executors import Executor, make_executor
 from app.middleware import RequestLimits, SecurityHeaders
-from app.routes import api, assets, docs, export, health, pages
+from app.routes import api, assets, docs, export, health, pages, train
 from app.service import RunService
 from app.settings import Settings, get_settings
 
@@ -52,6 +52,7 @@ def create_app(settings: Settings | None = None, executor: Executor | None = Non
     app.add_middleware(SecurityHeaders)
     app.mount("/vendor/swagger-ui", StaticFiles(directory=swagger_ui_path), name="swagger-ui")
     app.include_router(api.router)
+    app.include_router(train.router)
     app.include_router(health.router)
     app.include_router(pages.router)
     app.include_router(docs.router)

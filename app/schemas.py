@@ -184,3 +184,99 @@ class Preset(BaseModel):
     seed_heading: str = Field(description="Where it stands in the seed notebook (RNN 기본예제).")
     description: str
     config: RunRequest
+
+
+# ---- Training (SPEC section 8) -----------------------------------------------------------------
+
+
+class TrainRequest(Strict):
+    """A next-character training on one text. Every field has a default: `{}` trains an LSTM to
+    say "hihello". Limits that are settings (`max_train_epochs`, `max_train_text`,
+    `max_train_vocabulary`, `max_hidden_size`, `max_layers`, `max_numbers`) are checked after
+    these rules, with the same error form."""
+
+    cell: CellType = "lstm"
+    hidden_size: int = Field(5, ge=1, description="Units per layer (H).")
+    num_layers: int = Field(1, ge=1, description="Stacked layers (one direction).")
+    reset_after: bool = Field(True, description="GRU only: Keras/cuDNN (true) or TF1 (false).")
+    forget_bias: float = Field(0.0, description="LSTM only: added to the forget gate.")
+    text: str = Field(
+        "hihello",
+        min_length=2,
+        description="The network reads text[:-1] one-hot and learns to predict text[1:].",
+    )
+    vocabulary: str | None = Field(
+        None,
+        min_length=1,
+        description="The one-hot code and the head's classes, in order. Default: the text's "
+        "characters in order of first appearance ('hihello' gives 'hielo').",
+    )
+    epochs: int = Field(50, ge=1, description="Adam updates, one per epoch (whole text a batch).")
+    learning_rate: float = Field(0.1, gt=0, le=10, description="Adam's learning rate.")
+    seed: int = Field(0, ge=0, le=2**32 - 1, description="Seed of the initial weights.")
+    snapshot_every: int = Field(
+        1, ge=1, description="A snapshot every k epochs, and always at epoch 0 and the last."
+    )
+
+
+class HistoryEntry(BaseModel):
+    """The model at one epoch's weights (epoch 0: before any update)."""
+
+    epoch: int
+    loss: float = Field(description="Mean softmax cross-entropy over the steps.")
+    accuracy: float = Field(description="Fraction of steps whose most likely character is right.")
+    predicted: str = Field(description="The most likely next character at each step.")
+
+
+class TrainHead(BaseModel):
+    kernel: list[list[float]] = Field(description="V, [H][C].")
+    bias: list[float] = Field(description="v, [C].")
+
+
+class TrainSnapshot(BaseModel):
+    epoch: int
+    probabilities: list[list[float]] = Field(description="[T][C], softmax of the head's logits.")
+    head: TrainHead
+    run: RunResult = Field(
+        description="The recurrent stack's run on text[:-1] at this epoch's weights, exactly as "
+        "`POST /api/run` with `run.config` returns it."
+    )
+
+
+class TrainMeta(BaseModel):
+    tensorflow: str
+    device: str
+    executor: str
+    compute_ms: float = Field(description="Engine time of the whole training, snapshots included.")
+
+
+class TrainResult(BaseModel):
+    """A whole training: the loss and predictions at every epoch, snapshots of the network."""
+
+    config: TrainRequest
+    vocabulary: str
+    history: list[HistoryEntry]
+    snapshots: list[TrainSnapshot]
+    meta: TrainMeta
+
+
+class TrainEpochEvent(HistoryEntry):
+    """The data of a stream's `event: epoch`: one history entry, with its snapshot if any."""
+
+    snapshot: TrainSnapshot | None = None
+
+
+class TrainDoneEvent(BaseModel):
+    """The data of a stream's last event, `event: done`: the response without its history and
+    snapshots, which the epoch events carried."""
+
+    config: TrainRequest
+    vocabulary: str
+    meta: TrainMeta
+
+
+class TrainErrorEvent(BaseModel):
+    """The data of `event: error`: what stopped a training once its stream had started."""
+
+    status: int = Field(description="The status a JSON request would have got (422, 503).")
+    detail: list[dict[str, Any]] | str

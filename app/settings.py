@@ -70,6 +70,25 @@ class Settings(BaseSettings):
         86_400, ge=0, description="Cache-Control max-age of GET /api/run responses, in seconds."
     )
 
+    # ---- training (SPEC section 8; hidden size and layers use the run limits above) ----------
+    max_train_epochs: int = Field(500, ge=1, description="Most epochs of one training.")
+    max_train_text: int = Field(
+        200, ge=2, description="Longest training text in characters (T + 1 steps)."
+    )
+    max_train_vocabulary: int = Field(
+        64, ge=2, description="Largest vocabulary of a training (C, the classes of the head)."
+    )
+    max_concurrent_trainings: int = Field(
+        2, ge=1, description="Trainings on the engine at once (their epochs take turns)."
+    )
+    train_queue_size: int = Field(8, ge=0, description="Trainings waiting for a slot before 503.")
+    train_timeout_s: float = Field(
+        120.0,
+        gt=0,
+        description="Deadline of a training, counted from its request's arrival, waiting "
+        "included: a training still running then is stopped (503).",
+    )
+
 
 @lru_cache
 def get_settings() -> Settings:

@@ -1,11 +1,14 @@
 """The executor interface, and the cost model both implementations share."""
 
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
+from app.training import PreparedTraining
 from app.validation import PreparedRun
 
 if TYPE_CHECKING:
+    from app.engine.train import Epoch, Head
     from app.engine.unroll import NetworkRun
 
 
@@ -15,6 +18,25 @@ class EngineRun:
 
     network: "NetworkRun"
     meta: dict[str, Any] = field(default_factory=dict)  # tensorflow, device, compute_ms, executor
+
+
+@dataclass(frozen=True)
+class TrainSnapshot:
+    """The network at a snapshot epoch: the head, and the recurrent stack's run (``prepared``
+    holds that epoch's weights; ``run`` is what ``Executor.run`` gives for it)."""
+
+    head: "Head"
+    prepared: PreparedRun
+    run: EngineRun
+
+
+@dataclass(frozen=True)
+class TrainedEpoch:
+    """One epoch of a training: the model's numbers at its weights, and its snapshot if due."""
+
+    epoch: "Epoch"
+    snapshot: TrainSnapshot | None
+    compute_ms: float  # engine time of this epoch, its snapshot included
 
 
 class Executor(Protocol):
@@ -42,6 +64,10 @@ class Executor(Protocol):
 
     async def run(self, prepared: PreparedRun) -> EngineRun:
         """Run ``prepared`` on the engine (503 when its queue is full)."""
+
+    def train(self, prepared: PreparedTraining) -> AsyncGenerator[TrainedEpoch, None]:
+        """Train ``prepared``, yielding every epoch (0 to ``epochs``) as soon as it is done, in
+        short turns that let runs go first. Closing the iterator stops the training."""
 
 
 def run_macs(prepared: PreparedRun) -> int:

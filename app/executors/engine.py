@@ -10,19 +10,29 @@ kernels runs faster on the CPU than it launches on a GPU.
 """
 
 import logging
+import math
 import threading
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
-from app.executors.base import CostModel, EngineRun, run_macs
+from app.engine.config import CellName
+from app.errors import InputError
+from app.executors.base import CostModel, EngineRun, TrainedEpoch, TrainSnapshot, run_macs
 from app.presets import presets
+from app.schemas import TrainRequest
 from app.settings import Settings
+from app.training import PreparedTraining, prepare_training
 from app.validation import PreparedRun, prepare_run
+
+if TYPE_CHECKING:
+    from app.engine.train import Trainer
 
 log = logging.getLogger("rnnvis.engine")
 
 CPU = "/device:CPU:0"
 GPU = "/device:GPU:0"
+TRAIN_TURN_S = 0.03  # a training's turn on the engine: epochs until this long (at least one)
 
 
 class EngineHost:
@@ -37,8 +47,8 @@ class EngineHost:
         self.cost = CostModel()
 
     def load(self) -> None:
-        """Import TensorFlow, set its thread pools, pick the device, warm every compiled layer
-        and preset (``warm_presets``)."""
+        """Import TensorFlow, set its thread pools, pick the device, warm every compiled layer,
+        preset and the default cell's training (``warm_presets``)."""
         started = time.perf_counter()
         import tensorflow as tf
         from threadpoolctl import threadpool_limits
@@ -52,6 +62,8 @@ class EngineHost:
         self.tensorflow_version = tf.__version__
         if self.settings.warm_presets:
             self._warm()
+            default = TrainRequest()
+            self.warm_training(default.cell, default.reset_after)
         log.info("engine ready on %s in %.1f s", self.device, time.perf_counter() - started)
 
     def _warm(self) -> None:
@@ -94,6 +106,84 @@ class EngineHost:
             "executor": self.executor,
         }
         return EngineRun(network, meta)
+
+    # ---- training (SPEC section 8) ------------------------------------------------------------
+
+    def warm_training(self, cell: CellName, reset_after: bool) -> None:
+        """Train one cell variant for an epoch: a compiled layer's first gradient builds its
+        backward graph (a few hundred milliseconds). ``load`` does it for the default cell,
+        what ``/learn`` opens with; another variant's first training pays it in its first epoch
+        (warming all four would add about a second to every start, and warming them once ready
+        would hold up the runs that arrive first)."""
+        request = TrainRequest(cell=cell, reset_after=reset_after, text="hih", epochs=1)
+        session = TrainingSession(prepare_training(request, self.settings))
+        while not session.finished:
+            self.train_turn(session, lambda epoch: None)
+
+    def train_turn(
+        self,
+        session: "TrainingSession",
+        emit: Callable[[TrainedEpoch], None],
+        budget_s: float = TRAIN_TURN_S,
+    ) -> None:
+        """One turn of ``session`` on the engine: epochs, each handed to ``emit`` when done, until
+        ``budget_s`` has passed (at least one epoch), the last epoch, or ``session.stop()``."""
+        started = time.perf_counter()
+        if session.trainer is None:
+            session.trainer = self._trainer(session.prepared)
+        while not (session.finished or session.stopped):
+            emit(self._train_epoch(session, session.trainer))
+            if time.perf_counter() - started >= budget_s:
+                return
+
+    def _trainer(self, prepared: PreparedTraining) -> "Trainer":
+        from app.engine.train import Trainer, next_characters, seeded_head
+
+        request = prepared.request
+        inputs, targets = next_characters(request.text, request.vocabulary)
+        return Trainer(
+            prepared.run.spec,
+            inputs,
+            targets,
+            prepared.run.weights,
+            seeded_head(request.hidden_size, inputs.shape[2], request.seed),
+            request.learning_rate,
+            device=self.device_for(prepared.run),
+        )
+
+    def _train_epoch(self, session: "TrainingSession", trainer: "Trainer") -> TrainedEpoch:
+        """The current epoch's numbers (and snapshot, run as ``/api/run`` runs), then one update
+        unless it is the last."""
+        started = time.perf_counter()
+        prepared, epoch = session.prepared, trainer.epoch
+        snapshot = None
+        if prepared.is_snapshot(epoch):
+            at = prepared.run_at(trainer.weights()) if epoch else prepared.run
+            snapshot = TrainSnapshot(trainer.head(), at, self.run(at, device=trainer.device))
+        result = trainer.step(update=epoch < prepared.request.epochs)
+        if not math.isfinite(result.loss):
+            raise InputError(
+                ("learning_rate",),
+                f"the training diverged at epoch {epoch} (the loss is not finite): use a smaller "
+                "learning_rate",
+            )
+        session.finished = epoch == prepared.request.epochs
+        return TrainedEpoch(result, snapshot, round((time.perf_counter() - started) * 1000, 3))
+
+
+class TrainingSession:
+    """One training on the engine: what it trains, its trainer (made on its first turn, on the
+    engine's thread), and whether it is finished or stopped."""
+
+    def __init__(self, prepared: PreparedTraining) -> None:
+        self.prepared = prepared
+        self.trainer: Trainer | None = None
+        self.finished = False
+        self.stopped = False
+
+    def stop(self) -> None:
+        """No more epochs: the turn in progress ends after its current one."""
+        self.stopped = True
 
 
 _THREADS_LOCK = threading.Lock()

@@ -13,18 +13,21 @@ which a Ray Serve replica keeps too.
 """
 
 import asyncio
+import contextlib
 import itertools
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import AsyncGenerator, Callable
 from concurrent.futures import Future
+from functools import partial
 from typing import Any, TypeVar
 
 from app.errors import Overloaded
-from app.executors.base import EngineRun, run_macs
-from app.executors.engine import EngineHost
+from app.executors.base import EngineRun, TrainedEpoch, run_macs
+from app.executors.engine import TRAIN_TURN_S, EngineHost, TrainingSession
 from app.settings import Settings
+from app.training import PreparedTraining
 from app.validation import PreparedRun
 
 T = TypeVar("T")
@@ -90,6 +93,35 @@ class LocalExecutor:
     async def run(self, prepared: PreparedRun) -> EngineRun:
         estimate = self.estimate_s(prepared)
         return await self.submit(RUN, self._run, estimate, prepared)
+
+    async def train(self, prepared: PreparedTraining) -> AsyncGenerator[TrainedEpoch, None]:
+        """Train on the engine thread one turn at a time (``EngineHost.train_turn``, TRAIN
+        priority: runs queued meanwhile go first), the next turn queued once this one's epochs
+        are taken. Each epoch comes through an asyncio queue as soon as the engine thread has
+        done it, followed by its turn's future. Closing the iterator (the client went away)
+        stops the turn in progress after its epoch and queues no other."""
+        loop = asyncio.get_running_loop()
+        done: asyncio.Queue[Any] = asyncio.Queue()
+
+        def emit(item: Any) -> None:
+            with contextlib.suppress(RuntimeError):  # the loop has closed: nobody waits
+                loop.call_soon_threadsafe(done.put_nowait, item)
+
+        session = TrainingSession(prepared)
+        turn: Future[None] | None = None
+        try:
+            while not session.finished:
+                turn = Future()
+                turn.add_done_callback(emit)  # after the turn's epochs, in order
+                work = partial(self.engine.train_turn, session, emit)
+                self._submit_nowait(TRAIN, work, TRAIN_TURN_S, turn)
+                while (item := await done.get()) is not turn:
+                    yield item
+                turn.result()  # what stopped the turn, if anything did
+        finally:
+            session.stop()
+            if turn is not None:
+                turn.cancel()
 
     async def submit(self, priority: int, fn: Callable[..., T], estimate_s: float, *args: Any) -> T:
         """Run ``fn(*args)`` on the engine thread; 503 when the queue is full."""

@@ -1,0 +1,219 @@
+"""From a training request to what the engine trains, and from its epochs to JSON (SPEC §8).
+
+Preparation checks every rule that depends on the settings or on several fields (as
+``app.validation`` does for runs), before anything is allocated in proportion to the request:
+the epochs, the text, the vocabulary, and the numbers the whole response would carry (every
+snapshot is a run result; ``max_numbers`` bounds them together).
+
+The recurrent stack is prepared as a run by ``app.validation.prepare_run`` itself: the network
+reads ``text[:-1]`` one-hot over the vocabulary, with §4's seeded weights. That ``PreparedRun``
+is epoch 0's snapshot run; a later snapshot's is the same run with that epoch's weights given
+explicitly (``run_at``), so a snapshot's ``run`` is a run result built by ``/api/run``'s code,
+and its ``config`` sent to ``POST /api/run`` gives it back.
+
+JSON is written a piece at a time: each epoch's history entry and snapshot once, and both the
+stream's events and the JSON response are made of those same bytes.
+"""
+
+import hashlib
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import orjson
+
+from app.engine.weights import LayerWeights, weights_sha256
+from app.errors import InputError, Loc
+from app.results import build_result, to_json
+from app.schemas import InputSpec, RunRequest, TrainRequest, Weights
+from app.settings import Settings
+from app.validation import PreparedRun, prepare_run, weight_count
+
+if TYPE_CHECKING:
+    from app.executors.base import TrainedEpoch
+
+
+@dataclass(frozen=True)
+class PreparedTraining:
+    """A training ready for the engine, and the normalised request it came from."""
+
+    request: TrainRequest  # vocabulary filled in
+    run: PreparedRun  # the recurrent stack on text[:-1] with the seeded weights (epoch 0)
+    numbers: int  # how many numbers the response carries
+    snapshot_numbers: int  # how many one snapshot carries at most
+
+    @property
+    def key(self) -> str:
+        """Digest of the normalised request: equal keys give identical trainings."""
+        return hashlib.sha256(b"train:" + orjson.dumps(self.request.model_dump())).hexdigest()
+
+    def is_snapshot(self, epoch: int) -> bool:
+        """Every ``snapshot_every`` epochs, and always epoch 0 and the last."""
+        return epoch % self.request.snapshot_every == 0 or epoch == self.request.epochs
+
+    def run_at(self, weights: list[LayerWeights]) -> PreparedRun:
+        """The recurrent stack's run with ``weights`` given explicitly (a later epoch's)."""
+        given = Weights.model_validate(
+            {"layers": [{"forward": vars(w["forward"])} for w in weights]}
+        )
+        size = self.run.inputs.shape[2]
+        return replace(
+            self.run,
+            request=self.run.request.model_copy(update={"weights": given}),
+            weights=weights,
+            numbers=self.run.numbers + weight_count(self.run.spec, size),
+        )
+
+
+def _limit(value: int, limit: int, loc: Loc, what: str, setting: str) -> None:
+    if value > limit:
+        raise InputError(loc, f"{what} is {value}, above the limit of {limit} (setting {setting})")
+
+
+def _vocabulary(request: TrainRequest, settings: Settings) -> str:
+    """The vocabulary (default: first appearance), checked against the text and the limits."""
+    vocabulary = request.vocabulary or "".join(dict.fromkeys(request.text))
+    if len(set(vocabulary)) != len(vocabulary):
+        raise InputError(("vocabulary",), "must not repeat a character")
+    loc: Loc = ("vocabulary",) if request.vocabulary else ("text",)
+    for limit, setting in (
+        (settings.max_train_vocabulary, "max_train_vocabulary"),
+        (settings.max_input_size, "max_input_size"),
+    ):
+        _limit(len(vocabulary), limit, loc, "the vocabulary size", setting)
+    known = set(vocabulary)
+    for t, char in enumerate(request.text):
+        if char not in known:
+            raise InputError(
+                ("text",),
+                f"character {char!r} at position {t} is not in the vocabulary {vocabulary!r}",
+            )
+    return vocabulary
+
+
+def _snapshot_count(epochs: int, every: int) -> int:
+    return epochs // every + 1 + (epochs % every != 0)
+
+
+def prepare_training(request: TrainRequest, settings: Settings) -> PreparedTraining:
+    """Check ``request`` against every cross-field rule and limit; prepare the recurrent stack."""
+    _limit(request.epochs, settings.max_train_epochs, ("epochs",), "epochs", "max_train_epochs")
+    text = request.text
+    _limit(len(text), settings.max_train_text, ("text",), "the text length", "max_train_text")
+    _limit(len(text) - 1, settings.max_steps, ("text",), "the number of steps", "max_steps")
+    vocabulary = _vocabulary(request, settings)
+    stack = RunRequest(
+        cell=request.cell,
+        hidden_size=request.hidden_size,
+        num_layers=request.num_layers,
+        reset_after=request.reset_after,
+        forget_bias=request.forget_bias,
+        input=InputSpec(text=[text[:-1]], vocabulary=vocabulary),
+        seed=request.seed,
+    )
+    run = prepare_run(stack, settings)  # hidden_size and num_layers limits, seeded weights
+    steps, classes, hidden = len(text) - 1, len(vocabulary), request.hidden_size
+    # One snapshot: its run (later epochs echo their weights in run.config), the probabilities
+    # and the head; one history entry: epoch, loss, accuracy and a character per step.
+    snapshot = (
+        run.numbers + weight_count(run.spec, classes) + steps * classes + (hidden + 1) * classes
+    )
+    snapshots = _snapshot_count(request.epochs, request.snapshot_every)
+    numbers = snapshots * snapshot + (request.epochs + 1) * (3 + steps)
+    if numbers > settings.max_numbers:
+        raise InputError(
+            (),
+            f"the training's response would carry {numbers} numbers ({snapshots} snapshots), "
+            f"above the limit of {settings.max_numbers} (setting max_numbers): raise "
+            "snapshot_every, or use fewer epochs, a shorter text or fewer hidden units",
+        )
+    return PreparedTraining(
+        request=request.model_copy(update={"vocabulary": vocabulary}),
+        run=run,
+        numbers=numbers,
+        snapshot_numbers=snapshot,
+    )
+
+
+# ---- JSON ---------------------------------------------------------------------------------------
+
+
+def _float32(value: float) -> float:
+    """``value`` in the shortest decimal form that reads back as the same float32 (as arrays)."""
+    return float(str(np.float32(value)))
+
+
+def history_entry(trained: "TrainedEpoch", vocabulary: str) -> bytes:
+    epoch = trained.epoch
+    return orjson.dumps(
+        {
+            "epoch": epoch.epoch,
+            "loss": _float32(epoch.loss),
+            "accuracy": epoch.accuracy,
+            "predicted": "".join(vocabulary[k] for k in epoch.predicted),
+        }
+    )
+
+
+def snapshot_entry(trained: "TrainedEpoch") -> bytes:
+    """A snapshot's JSON: the probabilities, the head and the run result at its epoch."""
+    snapshot = trained.snapshot
+    assert snapshot is not None
+    prepared, run = snapshot.prepared, snapshot.run
+    meta = {**run.meta, "weights_sha256": weights_sha256(prepared.weights)}
+    return to_json(
+        {
+            "epoch": trained.epoch.epoch,
+            "probabilities": trained.epoch.probabilities,
+            "head": {"kernel": snapshot.head.kernel, "bias": snapshot.head.bias},
+            "run": build_result(prepared, run.network, meta),
+        }
+    )
+
+
+def event(name: str, data: bytes) -> bytes:
+    """One server-sent event (orjson writes no newline, so ``data`` is one line)."""
+    return b"event: " + name.encode() + b"\ndata: " + data + b"\n\n"
+
+
+def epoch_event(history: bytes, snapshot: bytes | None) -> bytes:
+    """``event: epoch``: the history entry, with ``"snapshot"`` when the epoch has one."""
+    data = history if snapshot is None else history[:-1] + b',"snapshot":' + snapshot + b"}"
+    return event("epoch", data)
+
+
+def training_meta(last: "TrainedEpoch", compute_ms: float) -> dict[str, Any]:
+    """Where the training ran (the last epoch's snapshot run says) and its engine time."""
+    assert last.snapshot is not None
+    meta = {k: last.snapshot.run.meta[k] for k in ("tensorflow", "device", "executor")}
+    return {**meta, "compute_ms": round(compute_ms, 3)}
+
+
+def tail(prepared: PreparedTraining, meta: dict[str, Any]) -> bytes:
+    """The response without its history and snapshots: the data of ``event: done``."""
+    request = prepared.request
+    return orjson.dumps(
+        {"config": request.model_dump(), "vocabulary": request.vocabulary, "meta": meta}
+    )
+
+
+def response(
+    prepared: PreparedTraining, meta: dict[str, Any], history: list[bytes], snapshots: list[bytes]
+) -> bytes:
+    """The JSON response, from the same pieces as the stream's events."""
+    request = prepared.request
+    return b"".join(
+        [
+            b'{"config":',
+            orjson.dumps(request.model_dump()),
+            b',"vocabulary":',
+            orjson.dumps(request.vocabulary),
+            b',"history":[',
+            b",".join(history),
+            b'],"snapshots":[',
+            b",".join(snapshots),
+            b'],"meta":',
+            orjson.dumps(meta),
+            b"}",
+        ]
+    )
