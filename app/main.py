@@ -35,7 +35,7 @@ def create_app(settings: Settings | None = None, executor: Executor | None = Non
         finally:
             if warming is not None:
                 warming.cancel()
-            service.executor.stop()
+            await asyncio.to_thread(service.executor.stop)  # Ray's shutdown needs the loop
             service.stop()
 
     app = FastAPI(
