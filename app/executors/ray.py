@@ -66,10 +66,9 @@ Wire = dict[str, Any]  # a NetworkRun as plain dicts and arrays (_to_wire)
 
 APP_NAME = "rnnvis"  # the Serve application (and its one deployment, ENGINE)
 ENGINE = "engine"
-REPLICA_REQUESTS = 2  # per replica: one running, one queued on it, so no replica idles between
 STARTUP_TIMEOUT_S = 300.0  # a replica's engine load and warm-up
 STOP_TIMEOUT_S = 60.0
-POLL_S = 0.25  # how often the web tier reads the replicas' states
+POLL_S = 0.5  # how often the web tier reads the replicas' states
 GONE = ("STOPPING", "STOPPED")  # replica states that no longer count
 # A replica lost under a request: its actor died, its process or node crashed, or Serve had no
 # replica left to send it to.
@@ -84,8 +83,8 @@ class ReplicaExecutor(LocalExecutor):
 
 @serve.deployment(
     name=ENGINE,
-    max_ongoing_requests=REPLICA_REQUESTS,
     max_constructor_retry_count=3,  # a replica that cannot load (device=gpu, no GPU) fails fast
+    logging_config={"enable_access_log": False},  # the web tier logs every request already
 )
 class EngineReplica:
     """One engine replica: a warm in-process executor in its own Ray worker process.
@@ -125,7 +124,11 @@ def engine_app(settings: Settings) -> serve.Application:
         "runtime_env": {"env_vars": SERVE_ENV},
     }
     return EngineReplica.options(  # type: ignore[attr-defined]
-        num_replicas=settings.ray_replicas, ray_actor_options=options
+        num_replicas=settings.ray_replicas,
+        ray_actor_options=options,
+        # Runs queue on the replica's own engine queue, which takes the next one the moment the
+        # last is done; a full replica makes Serve's router wait and probe again, with backoff.
+        max_ongoing_requests=settings.queue_size,
     ).bind(settings.model_dump())
 
 

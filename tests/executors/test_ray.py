@@ -21,6 +21,8 @@ from app.main import create_app
 from app.presets import presets
 from app.settings import Settings
 
+# A local Ray of this module's own, kept on loopback (Ray reads this when it is imported).
+os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
 ray = pytest.importorskip("ray", reason="executor=ray needs the ray extra: pip install -e '.[ray]'")
 
 LIMITS = {"max_batch": 4, "max_steps": 256, "max_hidden_size": 64, "max_layers": 3}
@@ -143,8 +145,10 @@ def random_config(rng: random.Random, hidden: int, steps: int) -> dict:
         config["input"] = {"text": lines}
     else:
         size, length = rng.randint(1, 5), rng.randint(1, steps)
-        vector = lambda: [rng.gauss(0, 1) for _ in range(size)]  # noqa: E731
-        config["input"] = {"values": [[vector() for _ in range(length)] for _ in range(batch)]}
+        values = [[rng.gauss(0, 1) for _ in range(size * length)] for _ in range(batch)]
+        config["input"] = {
+            "values": [[v[t * size : (t + 1) * size] for t in range(length)] for v in values]
+        }
         config["sequence_length"] = [rng.randint(0, length) for _ in range(batch)]
     return config
 
