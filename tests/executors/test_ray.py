@@ -248,3 +248,23 @@ def test_a_replica_killed_during_a_burst_loses_no_request(ray_app, local_client)
     for config, answer in [*zip(burst, answers, strict=True), *after]:
         expected = local_client.post("/api/run?encoding=b64", json=config)
         assert_identical(answer, expected, json.dumps(config)[:200])
+
+
+@pytest.mark.parametrize("path", ["docs/deploy/serve.yaml", "docs/deploy/rayservice.yaml"])
+def test_the_documented_serve_configs_build_the_engine_application(path):
+    """The Serve config of docs/DEPLOY.md and the RayService's serveConfigV2 are valid for Serve
+    and name this code: the application, its import path and settings, the deployment."""
+    import yaml
+    from ray import serve
+    from ray.serve.schema import ServeDeploySchema
+
+    from app.executors.ray import APP_NAME, ENGINE, build_app
+
+    documents = list(yaml.safe_load_all((Path(__file__).parents[2] / path).read_text()))
+    service = next((d for d in documents if d.get("kind") == "RayService"), None)
+    config = yaml.safe_load(service["spec"]["serveConfigV2"]) if service else documents[0]
+    (application,) = ServeDeploySchema.model_validate(config).applications
+    assert application.name == APP_NAME
+    assert application.import_path == "app.executors.ray:build_app"
+    assert [d.name for d in application.deployments] == [ENGINE]
+    assert isinstance(build_app(application.args), serve.Application)
