@@ -24,8 +24,8 @@ uses the deployment already running there under ``APP_NAME`` (a KubeRay RayServi
 from ``build_app``) or deploys it, and leaves the cluster and the deployment running on exit.
 
 Latency: Serve's router runs on the caller's event loop and a replica's handler on the
-replica's own, instead of a thread each (``SERVE_ENV``): on two cores this halves what Serve
-adds to a small run (docs/DEPLOY.md).
+replica's own, instead of a thread each (``SERVE_ENV``): that roughly halved Serve's own cost
+of a call on this project's 2-core machine (docs/DEPLOY.md).
 """
 
 import asyncio
@@ -53,6 +53,7 @@ SERVE_ENV = {
     "RAY_SERVE_RUN_ROUTER_IN_SEPARATE_LOOP": "0",
     "RAY_SERVE_RUN_USER_CODE_IN_SEPARATE_THREAD": "0",
 }
+# And no Ray call may start a Ray of its own (a late one after ``stop`` would).
 for _name, _value in {**SERVE_ENV, "RAY_ENABLE_AUTO_CONNECT": "0"}.items():
     os.environ.setdefault(_name, _value)
 
