@@ -35,7 +35,7 @@ def create_app(settings: Settings | None = None, executor: Executor | None = Non
         finally:
             if warming is not None:
                 warming.cancel()
-            await asyncio.to_thread(service.executor.stop)  # Ray's shutdown needs the loop
+            await asyncio.to_thread(service.executor.stop)  # it may wait on Ray: off the loop
             service.stop()
 
     app = FastAPI(

@@ -106,7 +106,7 @@ def local_client() -> Iterator[TestClient]:
 
 
 def executor_of(client: TestClient):
-    return client.app.state.service.executor  # type: ignore[attr-defined]
+    return client.app.state.service.executor
 
 
 def engine_part(body: bytes) -> dict:
