@@ -34,7 +34,7 @@ def create_app(settings: Settings | None = None, executor: Executor | None = Non
         finally:
             if warming is not None:
                 warming.cancel()
-            service.executor.stop()
+            await asyncio.to_thread(service.executor.stop)  # it may wait on Ray: off the loop
             service.stop()
 
     app = FastAPI(

@@ -89,6 +89,22 @@ class Settings(BaseSettings):
         "included: a training still running then is stopped (503).",
     )
 
+    # ---- where the engine runs (SPEC §11, docs/DEPLOY.md) ----------------------------------------
+    executor: Literal["local", "ray"] = Field(
+        "local",
+        description="local: the engine on a thread of this process. ray: on Ray Serve replicas, "
+        "each with its own TensorFlow and device (pip install -e '.[ray]').",
+    )
+    ray_address: str = Field(
+        "",
+        description="With executor=ray: the Ray cluster to join (auto, host:port or "
+        "ray://host:10001); empty starts a local Ray for this process and stops it on exit.",
+    )
+    ray_replicas: int = Field(2, ge=1, description="With executor=ray: engine replicas.")
+    ray_gpus_per_replica: float = Field(
+        0, ge=0, description="With executor=ray: GPUs each replica reserves (fractions share one)."
+    )
+
 
 @lru_cache
 def get_settings() -> Settings:

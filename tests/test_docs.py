@@ -13,7 +13,7 @@ def test_readme_lists_every_setting_with_its_default():
     for name, field in Settings.model_fields.items():
         assert name in rows, f"README's settings table lacks {name}"
         default = field.default
-        shown = str(default).lower() if isinstance(default, bool) else str(default)
+        shown = str(default).lower() if isinstance(default, bool) else str(default) or "empty"
         assert rows[name] == shown or float(rows[name]) == default, (
             f"{name}: {rows[name]} != {default}"
         )

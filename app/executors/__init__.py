@@ -10,7 +10,16 @@ from app.settings import Settings
 
 
 def make_executor(settings: Settings) -> Executor:
-    """The executor the settings name (``executor``)."""
+    """The executor the settings name (``executor``). Ray is imported only for ``ray``: the
+    default needs nothing beyond this process."""
+    if settings.executor == "ray":
+        try:
+            from app.executors.ray import RayExecutor
+        except ImportError as error:
+            raise RuntimeError(
+                "setting executor=ray needs Ray Serve: pip install -e '.[ray]'"
+            ) from error
+        return RayExecutor(settings)
     from app.executors.local import LocalExecutor
 
     return LocalExecutor(settings)
