@@ -56,18 +56,17 @@ arbitrary direction; with fewer than two valid positions every number is 0. Ever
 padding included, is projected; the results are float32, as every array of a result.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
 import tensorflow as tf
 
 from app.engine.cells import Cell, UnitwiseCell
-from app.engine.config import NetworkSpec
+from app.engine.config import NetworkSpec, chunk_size
 from app.engine.unroll import NetworkRun, StateArrays, fast_call, initial_states, layer_weights
 from app.engine.weights import LayerWeights
 
-ANALYSES = ("connectivity", "trajectory")
-CHUNK_NUMBERS = 1 << 24  # most numbers of one layer's output tangents for one source chunk
 
 
 @dataclass(frozen=True)
@@ -118,57 +117,73 @@ def _split_weights(weights: tf.Tensor, size: tf.Tensor, hidden: tf.Tensor) -> li
     return tf.split(weights, tf.stack([size, hidden, 1, 1]), axis=1)
 
 
-class _Compiled:
-    """The compiled functions of one cell variant (any direction count):
+def _per_unit(matrix: tf.Tensor, blocks: int, hidden: tf.Tensor) -> tf.Tensor:
+    """(N, R, G*H) -> (N, H, G, R): a weight matrix by output unit ``j``, then block ``g``."""
+    directions, rows = tf.shape(matrix)[0], tf.shape(matrix)[1]
+    return tf.transpose(tf.reshape(matrix, [directions, rows, blocks, hidden]), [0, 3, 2, 1])
 
-    - ``prepare(x, lengths, backward, initial, states, weights)``: what the chunk loop reads at
-      each step, for all steps (unit-wise cells: the factors ``∂s/∂(x W)``, ``∂s/∂(h U)``,
-      ``∂s/∂s_{t-1}``, unit by unit; others: ``x W + b`` and the previous states);
-    - ``first(*prepared, weights, lengths, backward, c0, chunk, start, stop)`` and
-      ``above(*prepared, weights, inputs, lengths, backward, c0, chunk, start, stop)``: one
-      layer's tangents for sources ``c0 .. c0+chunk−1``, in layer 0 and above it. Both return
-      the norms (N, B, T, chunk) and the layer's output tangents (T, B, chunk*D, N*H).
+
+SCALARS = ("below_start", "below_stop", "input_size", "c0", "chunk", "start", "stop")
+
+
+class _Compiled:
+    """The two compiled functions of one cell variant, for one or two directions alike.
+
+    ``prepare(x, lengths, backward, initial, states, weights)`` gives what the accumulation reads
+    at each step, for all steps at once: for a unit-wise cell the factors ``∂s/∂(x W)`` and
+    ``∂s/∂(h U)`` (each (N, T, H, B*S, G): unit ``j``, then example and state, then block) and
+    ``∂s/∂s_{t-1}`` (N, T, B, S, S', H); for other cells ``x W + b`` and the previous states.
+
+    ``chunk(*prepared, weights, below, below_start, below_stop, input_size, lengths, backward,
+    c0, chunk, start, stop, first, outputs)`` is one layer's accumulation for sources
+    ``c0 .. c0+chunk−1`` over steps ``start .. stop−1``. It reads the network input (``first``)
+    or ``below``, the layer below's output tangents, and gives the norms (N, B, T, chunk) and,
+    with ``outputs``, this layer's output tangents for the layer above: a TensorList whose
+    element ``u*N*B + n*B + b`` is ``∂h_u/∂x`` of direction ``n`` and example ``b``,
+    (H, chunk*D), and whose element ``T*N*B`` is zeros, where every position the loop did not
+    write points (skipped steps, padding). One function serves every layer, so that a variant
+    costs two traces.
     """
 
     def __init__(self, cell: Cell) -> None:
         self.cell = cell
         self.num_states = len(cell.states)
         self.unitwise = isinstance(cell, UnitwiseCell)
-        count = 3 if self.unitwise else 2
-        local = [tf.TensorSpec(None, tf.float32)] * count
-        common = [
-            tf.TensorSpec([None], tf.int32, name="lengths"),  # (B,)
-            tf.TensorSpec([None], tf.bool, name="backward"),  # (N,)
-            *(tf.TensorSpec([], tf.int32, name=n) for n in ("c0", "chunk", "start", "stop")),
-        ]
-        weights = tf.TensorSpec([None, None, None], tf.float32, name="weights")
-        inputs = tf.TensorSpec([None, None, None, None], tf.float32, name="inputs")
+        local = [tf.TensorSpec(None, tf.float32)] * (3 if self.unitwise else 2)
+        lengths = tf.TensorSpec([None], tf.int32, name="lengths")  # (B,)
+        backward = tf.TensorSpec([None], tf.bool, name="backward")  # (N,)
+        weights = tf.TensorSpec([None, None, None], tf.float32, name="weights")  # (N, D+H+2, GH)
+        scalar = [tf.TensorSpec([], tf.int32, name=name) for name in SCALARS]
+        flags = [tf.TensorSpec([], tf.bool, name=name) for name in ("first", "outputs")]
         self.prepare = fast_call(
             tf.function(
                 self._prepare,
                 autograph=False,
                 input_signature=(
                     tf.TensorSpec([None, None, None], tf.float32, name="x"),  # (T, B, D)
-                    common[0],
-                    common[1],
-                    tf.TensorSpec([None, None, None], tf.float32, name="initial"),  # (N, B, S*H)
+                    lengths,
+                    backward,
+                    tf.TensorSpec([None, None, None], tf.float32, name="initial"),  # (N, B, SH)
                     tf.TensorSpec([None, None, None, None], tf.float32, name="states"),
-                    weights,  # (N, D + H + 2, G*H)
+                    weights,
                 ),
             )
         )
-        self.first = fast_call(
+        count = len(local)
+        self.chunk = fast_call(
             tf.function(
-                lambda *a: self._chunk(a[:count], a[count], None, *a[count + 1 :]),
+                lambda *a: self._chunk(a[:count], *a[count:]),
                 autograph=False,
-                input_signature=(*local, weights, *common),
-            )
-        )
-        self.above = fast_call(
-            tf.function(
-                lambda *a: self._chunk(a[:count], a[count], a[count + 1], *a[count + 2 :]),
-                autograph=False,
-                input_signature=(*local, weights, inputs, *common),
+                input_signature=(
+                    *local,
+                    weights,
+                    tf.TensorSpec([], tf.variant, name="below"),
+                    *scalar[:3],
+                    lengths,
+                    backward,
+                    *scalar[3:],
+                    *flags,
+                ),
             )
         )
 
@@ -200,39 +215,48 @@ class _Compiled:
                 recurrent_bias[:, None],
             )  # fmt: skip
         zero = tf.UnconnectedGradients.ZERO
-        per_state = [tape.gradient(s, [xw, hu, before], unconnected_gradients=zero)
-                     for s in new_states]  # fmt: skip
-        # d state s / d (xw, hu, previous states), each unit j from unit j only: (N, T, B, S, ·)
-        return tuple(tf.stack(parts, axis=3) for parts in zip(*per_state, strict=True))
+        d_xw, d_hu, d_before = (
+            tf.stack(parts, axis=3)  # (N, T, B, S, ·): state s, unit j from unit j only
+            for parts in zip(
+                *(tape.gradient(s, [xw, hu, before], unconnected_gradients=zero)
+                  for s in new_states),
+                strict=True,
+            )
+        )  # fmt: skip
+        blocks, states_ = self.cell.blocks, self.num_states
+        by_unit = [directions, steps, batch * states_, blocks, hidden]
+        return (
+            *(
+                tf.transpose(tf.reshape(d, by_unit), [0, 1, 4, 2, 3])  # (N, T, H, B*S, G)
+                for d in (d_xw, d_hu)
+            ),
+            tf.reshape(d_before, [directions, steps, batch, states_, states_, hidden]),
+        )
 
-    def _jacobians(self, local, r, weights, size, hidden):
+    def _transition(self, local, r, weights, size, hidden, batch):
         """``A_r`` (N*B, S*H, S*H) and ``B_r`` (N*B, S*H, D) at reading step ``r``."""
         kernel, recurrent_kernel, _, recurrent_bias = _split_weights(weights, size, hidden)
         directions, states = tf.shape(weights)[0], self.num_states
-        blocks = self.cell.blocks
+        rows = [directions * batch, states * hidden]
         if self.unitwise:
-            d_xw, d_hu, d_before = (part[:, r] for part in local)  # (N, B, S, ·)
-            batch = tf.shape(d_xw)[1]
-            unit = [directions, batch, states, blocks, hidden]
-            recurrent = tf.reshape(recurrent_kernel, [directions, hidden, blocks, hidden])
-            through_h = tf.einsum(
-                "nbsgj,nkgj->nbsjk", tf.reshape(d_hu, unit), recurrent
-            )  # (N, B, S, H, H): via h U, into the h columns
-            direct = tf.linalg.diag(
-                tf.reshape(d_before, [directions, batch, states, states, hidden])
-            )  # (N, B, S, S', H, H)
-            a = tf.transpose(direct, [0, 1, 2, 4, 3, 5]) + tf.pad(
-                through_h[:, :, :, :, None], [[0, 0]] * 4 + [[0, states - 1], [0, 0]]
-            )  # (N, B, S, H, S', H)
-            kernel4 = tf.reshape(kernel, [directions, size, blocks, hidden])
-            b = tf.einsum("nbsgj,ndgj->nbsjd", tf.reshape(d_xw, unit), kernel4)
-            rows = [directions * batch, states * hidden]
-            return tf.reshape(a, [*rows, -1]), tf.reshape(b, [*rows, size])
-        # Every other cell: one gradient per state unit, as a batch of copies of the step (a
-        # copy per unit of each example's new state, seeded with that unit).
+            d_xw, d_hu, d_before = (part[:, r] for part in local)
+
+            def expand(d, matrix):  # (N, H, B*S, G) x (N, H, G, R) -> (N*B, S, H, R)
+                product = tf.matmul(d, _per_unit(matrix, self.cell.blocks, hidden))
+                product = tf.reshape(product, [directions, hidden, batch, states, -1])
+                return tf.reshape(tf.transpose(product, [0, 2, 3, 1, 4]), [*rows[:1], states, hidden, -1])
+
+            # d state (s, j) / d previous state (s', k): through h U into the h columns, and
+            # unit j's own previous states directly (a diagonal per s, s').
+            direct = tf.linalg.diag(tf.reshape(d_before, [rows[0], states, states, hidden]))
+            columns = tf.unstack(direct, num=states, axis=2)  # s' of (N*B, S, H, H)
+            columns[0] += expand(d_hu, recurrent_kernel)
+            a = tf.reshape(tf.concat(columns, axis=-1), [*rows, -1])
+            return a, tf.reshape(expand(d_xw, kernel), [*rows, size])
+        # Every other cell: one gradient per state unit, from a batch of copies of the step
+        # (copy k of an example seeded with unit k of its new states).
         xw, before = local[0][:, r], local[1][:, r]  # (N, B, G*H), (N, B, S*H)
-        batch, width = tf.shape(xw)[1], tf.shape(xw)[-1]
-        seeds = states * hidden
+        width, seeds = tf.shape(xw)[-1], states * hidden
         xw_c, before_c = (tf.repeat(part, seeds, axis=1) for part in (xw, before))
         with tf.GradientTape() as tape:
             tape.watch([xw_c, before_c])
@@ -240,65 +264,95 @@ class _Compiled:
                 xw_c, tuple(tf.split(before_c, states, axis=-1)), recurrent_kernel,
                 recurrent_bias,
             )  # fmt: skip  # (N, B*S*H, H) each
-        unit = tf.tile(tf.eye(seeds), [batch, 1])[None]  # (1, B*S*H, S*H): copy k seeds unit k
-        seeded = tf.split(unit * tf.ones([directions, 1, 1]), states, axis=-1)
+        unit = tf.tile(tf.eye(seeds), [batch, 1])[None] * tf.ones([directions, 1, 1])
+        seeded = tf.split(unit, states, axis=-1)  # copy k seeds unit k
         d_xw, a = tape.gradient(list(new_states), [xw_c, before_c], output_gradients=seeded)
-        rows = [directions * batch, seeds]
         b = tf.matmul(tf.reshape(d_xw, [directions, -1, width]), kernel, transpose_b=True)
         return tf.reshape(a, [*rows, seeds]), tf.reshape(b, [*rows, size])
 
-    def _chunk(self, local, weights, inputs, lengths, backward, c0, chunk, start, stop):
+    def _chunk(self, local, weights, below, below_start, below_stop, inputs, lengths, backward,
+               c0, chunk, start, stop, first, outputs):  # fmt: skip
         steps = tf.shape(local[0])[1]
         batch = tf.shape(lengths)[0]
         directions = tf.shape(backward)[0]
-        hidden = (tf.shape(weights)[-1]) // self.cell.blocks
+        hidden = tf.shape(weights)[-1] // self.cell.blocks
         size = tf.shape(weights)[1] - hidden - 2  # D of this layer
-        state_width = self.num_states * hidden
+        columns = chunk * inputs  # the tangent's columns: C sources of the network's D inputs
         rows = directions * batch
-        columns = chunk * size if inputs is None else tf.shape(inputs)[2]  # chunk * D
-        order = _reading_order(lengths, backward, steps)  # (N, T, B)
-        row_order = tf.reshape(order, [directions, steps, batch])
+        order = tf.reshape(_reading_order(lengths, backward, steps), [directions, steps, batch])
         example = tf.tile(tf.range(batch), [directions])  # (N*B,)
         row_lengths = tf.tile(lengths, [directions])
+        element = tf.stack([hidden, columns])  # (H, C*D)
+        zero_element = steps * rows
+        identity = tf.eye(inputs)[None, :, None, :]  # (1, D, 1, D)
+        both = tf.range(directions)[None, :]  # (1, N)
+        upward = both * batch + example[:, None]  # (N*B, N): the rows of the same example
 
-        def step(r, tangent, written):
-            a, b = self._jacobians(local, r, weights, size, hidden)
-            tangent = tf.matmul(tangent, a, transpose_b=True)  # (N*B, C*D, S*H)
-            read = tf.reshape(row_order[:, r], [rows])  # (N*B,) time position read
-            if inputs is None:  # x_read itself: B_r goes to its source's column block
-                column = read - c0
-                hit = (column >= 0) & (column < chunk) & (r < row_lengths)
-                update = tf.where(hit[:, None, None], tf.transpose(b, [0, 2, 1]), 0.0)
-                blocks = tf.reshape(tangent, [rows, chunk, size, state_width])
-                index = tf.stack([tf.range(rows), tf.clip_by_value(column, 0, chunk - 1)], 1)
-                tangent = tf.reshape(
-                    tf.tensor_scatter_nd_add(blocks, index, update), [rows, columns, -1]
-                )
-            else:  # the layer below's output tangents at the position read
-                below = tf.gather_nd(inputs, tf.stack([read, example], 1))  # (N*B, C*D, D)
-                tangent += tf.matmul(below, b, transpose_b=True)
-            return r + 1, tangent, written.write(r - start, tangent[..., :hidden])
+        def network_input(read, r):  # one-hot in the source's column block
+            column = read - c0
+            hit = (column >= 0) & (column < chunk) & (r < row_lengths)
+            at = tf.one_hot(column, chunk) * tf.cast(hit, tf.float32)[:, None]  # (N*B, C)
+            return tf.reshape(identity * at[:, None, :, None], [rows, inputs, columns])
 
-        _, _, written = tf.while_loop(
+        def layer_below(read, r):  # both directions' output tangents at the position read
+            pairs = [rows, directions]  # (row, direction below)
+            step_below = tf.gather_nd(order, tf.stack(
+                [tf.broadcast_to(both, pairs), tf.broadcast_to(read[:, None], pairs),
+                 tf.broadcast_to(example[:, None], pairs)], -1,
+            ))  # fmt: skip  # (N*B, N): the step at which each direction below read it
+            zero = (step_below < below_start) | (step_below >= below_stop)
+            zero |= (read >= row_lengths)[:, None]  # padding outputs are constant 0
+            index = tf.where(zero, zero_element, read[:, None] * rows + upward)
+            taken = tf.raw_ops.TensorListGather(
+                input_handle=below, indices=tf.reshape(index, [-1]), element_shape=element,
+                element_dtype=tf.float32,
+            )  # fmt: skip  # (N*B*N, H, C*D)
+            return tf.reshape(taken, [rows, -1, columns])  # (N*B, N*H, C*D)
+
+        def step(r, tangent, norms, written):
+            a, b = self._transition(local, r, weights, size, hidden, batch)
+            read = tf.reshape(order[:, r], [rows])  # (N*B,) time position read at step r
+            source = tf.cond(
+                first, lambda: network_input(read, r), lambda: layer_below(read, r)
+            )  # (N*B, D, C*D): what step r reads, as a tangent
+            tangent = tf.matmul(a, tangent) + tf.matmul(b, source)  # (N*B, S*H, C*D)
+            h = tangent[:, :hidden]  # (N*B, H, C*D)
+            per_source = tf.reshape(h, [rows, hidden, chunk, inputs])
+            norms = norms.write(r - start, tf.sqrt(tf.reduce_sum(per_source**2, axis=[1, 3])))
+            written = tf.cond(
+                outputs,
+                lambda: tf.raw_ops.TensorListScatterIntoExistingList(
+                    input_handle=written, tensor=h, indices=read * rows + tf.range(rows)
+                ),
+                lambda: written,
+            )
+            return r + 1, tangent, norms, written
+
+        written = tf.raw_ops.TensorListReserve(
+            element_shape=element, num_elements=zero_element + 1, element_dtype=tf.float32
+        )
+        written = tf.raw_ops.TensorListSetItem(
+            input_handle=written, index=zero_element, item=tf.zeros(element)
+        )
+        _, _, norms, written = tf.while_loop(
             lambda r, *_: r < stop,
             step,
-            (start, tf.zeros([rows, columns, state_width]), tf.TensorArray(tf.float32, stop - start)),
+            (
+                start,
+                tf.zeros([rows, self.num_states * hidden, columns]),
+                tf.TensorArray(tf.float32, stop - start),
+                written,
+            ),
             parallel_iterations=1,
         )
-        h_read = tf.reshape(written.stack(), [stop - start, directions, batch, columns, hidden])
-        h_read = tf.pad(h_read, [[start, steps - stop], [0, 0], [0, 0], [0, 0], [0, 0]])
+        norms = tf.pad(norms.stack(), [[start, steps - stop], [0, 0], [0, 0]])  # (T, N*B, C)
+        norms = tf.reshape(norms, [steps, directions, batch, chunk])  # reading order
         n_index, _, b_index = tf.meshgrid(
             tf.range(directions), tf.range(steps), tf.range(batch), indexing="ij"
         )
-        h_time = tf.gather_nd(h_read, tf.stack([order, n_index, b_index], -1))  # (N, T, B, C*D, H)
-        valid = tf.range(steps)[None, :, None] < lengths[None, None, :]  # (1, T, B)
-        h_time = tf.where(valid[..., None, None], h_time, 0.0)
-        outputs = tf.reshape(
-            tf.transpose(h_time, [1, 2, 3, 0, 4]), [steps, batch, columns, -1]
-        )  # (T, B, C*D, N*H): forward | backward, the next layer's input tangents
-        per_source = tf.reshape(h_time, [directions, steps, batch, chunk, -1])
-        norms = tf.transpose(tf.norm(per_source, axis=-1), [0, 2, 1, 3])  # (N, B, T, C)
-        return norms, outputs
+        in_time = tf.gather_nd(norms, tf.stack([order, n_index, b_index], -1))  # (N, T, B, C)
+        in_time = tf.transpose(in_time, [0, 2, 1, 3])  # (N, B, T, C)
+        return in_time, written
 
 
 _COMPILED: dict[str, _Compiled] = {}
@@ -313,24 +367,6 @@ def _compiled(cell: Cell) -> _Compiled:
 # ---- connectivity: the driver -------------------------------------------------------------------
 
 
-def chunk_size(spec: NetworkSpec, batch: int, steps: int, input_size: int) -> int:
-    """Source positions per chunk: as many as keep a layer's output tangents within
-    ``CHUNK_NUMBERS`` (at least one)."""
-    per_source = steps * batch * input_size * len(spec.directions) * spec.hidden_size
-    return max(1, min(steps, CHUNK_NUMBERS // max(1, per_source)))
-
-
-def connectivity_macs(spec: NetworkSpec, batch: int, steps: int, input_size: int) -> int:
-    """Multiply-adds of the accumulation, about (no causal saving counted): per layer, step,
-    direction and example, ``(S·H) × (S·H + D_l)`` for each of the ``T·D`` tangent columns."""
-    width = len(spec.state_names) * spec.hidden_size
-    per_column = sum(
-        width * (width + spec.layer_input_size(layer, input_size))
-        for layer in range(spec.num_layers)
-    )
-    return steps * steps * input_size * len(spec.directions) * batch * per_column
-
-
 def _first_step(spec: NetworkSpec, layer: int, lengths: np.ndarray, c0: int, c1: int) -> int:
     """The first step at which a layer's tangents for sources ``c0 .. c1−1`` can be nonzero."""
     if layer > 0 and spec.bidirectional:
@@ -340,7 +376,9 @@ def _first_step(spec: NetworkSpec, layer: int, lengths: np.ndarray, c0: int, c1:
     return min(firsts)
 
 
-def structural_zeros(spec: NetworkSpec, layer: int, direction: str, lengths: np.ndarray, steps: int):
+def structural_zeros(
+    spec: NetworkSpec, layer: int, direction: str, lengths: np.ndarray, steps: int
+) -> np.ndarray:
     """(B, T, T) bool: where SPEC section 6 says ``[b][t][s]`` is exactly 0."""
     t = np.arange(steps)[None, :, None]
     s = np.arange(steps)[None, None, :]
@@ -361,12 +399,13 @@ def connectivity(
 ) -> list[dict[str, np.ndarray]]:
     """Per layer and direction, (B, T, T): ``‖∂h_t/∂x_s‖_F`` (module docstring)."""
     batch, steps, size = inputs.shape
-    directions, hidden = len(spec.directions), spec.hidden_size
+    directions = len(spec.directions)
     norms = np.zeros((spec.num_layers, directions, batch, steps, steps), np.float32)
     longest = int(lengths.max(initial=0))
     given = list(initial_state or [])
     compiled = _compiled(spec.variant)
     chunk = chunk_size(spec, batch, steps, size)
+    top = spec.num_layers - 1
     with tf.device(device):
         lengths_t = tf.constant(lengths, tf.int32)
         backward = tf.constant([d == "backward" for d in spec.directions])
@@ -377,22 +416,29 @@ def connectivity(
             states = np.stack(
                 [np.concatenate([r.states[n] for n in spec.state_names], -1) for r in runs]
             )  # (N, B, T, S*H)
-            start = initial_states(spec, batch, given[index] if index < len(given) else None, device)
-            initial = tf.reshape(start, [directions, batch, -1])
-            w = tf.reshape(layer_weights(spec, weights[index]), [directions, -1, hidden * spec.num_blocks])
+            initial = initial_states(
+                spec, batch, given[index] if index < len(given) else None, device
+            )
+            initial = tf.reshape(initial, [directions, batch, -1])  # (N, B, S*H)
+            w = tf.reshape(layer_weights(spec, weights[index]), [directions, -1, initial.shape[-1] // len(spec.state_names) * spec.num_blocks])
             layers.append((compiled.prepare(x, lengths_t, backward, initial, tf.constant(states), w), w))
             x = tf.constant(np.concatenate([r.outputs for r in runs], -1).transpose(1, 0, 2))
+        nothing = tf.raw_ops.EmptyTensorList(
+            element_shape=tf.constant([-1, -1]), max_num_elements=0, element_dtype=tf.float32
+        )
         for c0 in range(0, longest, chunk):
             c1 = min(c0 + chunk, longest)
-            scalars = [tf.constant(v, tf.int32) for v in (c0, c1 - c0)]
-            below = None
+            below, below_span = nothing, [0, 0]
             for index, (local, w) in enumerate(layers):
-                span = [tf.constant(_first_step(spec, index, lengths, c0, c1)), tf.constant(longest)]
-                if below is None:
-                    result, below = compiled.first(*local, w, lengths_t, backward, *scalars, *span)
-                else:
-                    result, below = compiled.above(*local, w, below, lengths_t, backward, *scalars, *span)
+                span = [_first_step(spec, index, lengths, c0, c1), longest]
+                scalars = [tf.constant(v, tf.int32) for v in (*below_span, size, c0, c1 - c0)]
+                result, below = compiled.chunk(
+                    *local, w, below, *scalars[:3], lengths_t, backward, *scalars[3:],
+                    *(tf.constant(v, tf.int32) for v in span),
+                    tf.constant(index == 0), tf.constant(index < top),
+                )  # fmt: skip
                 norms[index, :, :, :, c0:c1] = result.numpy()
+                below_span = span
     return [
         {
             direction: np.where(

@@ -1,4 +1,5 @@
-"""The network configuration the engine runs (no TensorFlow here, so it is cheap to import).
+"""The network configuration the engine runs, and the size of its analyses (no TensorFlow here,
+so the web tier imports it cheaply).
 
 Everything that depends on the cell comes from its variant's declaration in ``cells.py``.
 """
@@ -11,6 +12,8 @@ import numpy as np
 from app.engine.cells import Cell, find_variant
 
 DIRECTIONS = ("forward", "backward")
+ANALYSES = ("connectivity", "trajectory")  # SPEC section 6, in the order results list them
+TANGENT_NUMBERS = 1 << 25  # most working numbers of connectivity's tangents (128 MB, float32)
 
 
 @dataclass(frozen=True)
@@ -69,3 +72,36 @@ class NetworkSpec:
         """``(b_in, b_rec)``: what the cell adds to ``x W`` and to ``h U``, float32 copies
         (the LSTM ``forget_bias`` folded into the f block of ``b_in``)."""
         return self.variant.split_bias(bias, self.options)
+
+
+# ---- the size of connectivity (analysis.py), from the configuration alone --------------------
+
+
+def _numbers_per_source(spec: NetworkSpec, batch: int, steps: int, input_size: int) -> int:
+    """Working numbers per source position: the output tangents of the layers alive at once
+    (the one below and the one being written: one with two layers, none with one) and the
+    running tangent with its temporaries."""
+    rows = len(spec.directions) * batch
+    alive = min(spec.num_layers - 1, 2)
+    running = 4 * rows * len(spec.state_names) * spec.hidden_size
+    return (alive * steps * rows * spec.hidden_size + running) * input_size
+
+
+def chunk_size(spec: NetworkSpec, batch: int, steps: int, input_size: int) -> int:
+    """Source positions per chunk: as many as keep the working tangents within
+    ``TANGENT_NUMBERS`` (at least one; validation refuses a run where one is too many)."""
+    per_source = _numbers_per_source(spec, batch, steps, input_size)
+    return max(1, min(steps, TANGENT_NUMBERS // per_source))
+
+
+def connectivity_cost(spec: NetworkSpec, batch: int, steps: int, input_size: int) -> tuple[int, int]:
+    """``(multiply-adds, working numbers)`` of connectivity, about: per layer, step, direction
+    and example, ``(S·H) × (S·H + D_l)`` for each of the ``T·D`` tangent columns (no saving
+    for skipped steps counted); and the numbers of one source position's tangents."""
+    width = len(spec.state_names) * spec.hidden_size
+    per_column = sum(
+        width * (width + spec.layer_input_size(layer, input_size))
+        for layer in range(spec.num_layers)
+    )
+    macs = steps * steps * input_size * len(spec.directions) * batch * per_column
+    return macs, _numbers_per_source(spec, batch, steps, input_size)

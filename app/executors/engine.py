@@ -72,21 +72,27 @@ class EngineHost:
         return GPU if step_macs(prepared) >= self.settings.gpu_min_step_macs else CPU
 
     def run(self, prepared: PreparedRun, device: str | None = None) -> EngineRun:
-        """Run ``prepared`` on the engine (on ``device``, or where ``device_for`` sends it)."""
+        """Run ``prepared`` on the engine (on ``device``, or where ``device_for`` sends it), with
+        the analyses it asks for. ``compute_ms`` counts both; the cost model learns from the
+        plain run alone, whose rate it models."""
+        from app.engine.analysis import analyse
         from app.engine.unroll import run_network
 
         device = device or self.device_for(prepared)
-        started = time.perf_counter()
-        network = run_network(
+        arguments = (
             prepared.spec,
             prepared.inputs,
             prepared.lengths,
             prepared.weights,
             prepared.initial_state,
-            device=device,
         )
+        started = time.perf_counter()
+        network = run_network(*arguments, device=device)
+        plain = time.perf_counter() - started
+        if prepared.analysis:
+            network = analyse(*arguments, network, prepared.analysis, device=device)
         seconds = time.perf_counter() - started
-        self.cost.observe(run_macs(prepared), seconds)
+        self.cost.observe(run_macs(prepared), plain)
         meta = {
             "tensorflow": self.tensorflow_version,
             "device": device,
