@@ -19,14 +19,14 @@ from pydantic import (
 
 from typing_extensions import TypeAliasType
 
-from app.engine.cells import CELL_NAMES
+from app.engine.cells import cell_names
 from app.engine.config import ANALYSES
 
 if TYPE_CHECKING:  # the choices come from the engine's declarations (app/engine/cells.py)
     CellType = str
     AnalysisName = str
 else:
-    CellType = Literal[CELL_NAMES]
+    CellType = Literal[cell_names()]
     AnalysisName = Literal[ANALYSES]
 
 

@@ -299,7 +299,9 @@ def find_variant(fields: dict[str, Any]) -> Cell:
     raise ValueError(f"no cell variant for {fields}")
 
 
-CELL_NAMES = tuple(dict.fromkeys(str(v.request["cell"]) for v in VARIANTS.values()))
+def cell_names() -> tuple[str, ...]:
+    """The request "cell" values the variants use, in declaration order."""
+    return tuple(dict.fromkeys(str(v.request["cell"]) for v in VARIANTS.values()))
 
 
 def describe_all() -> dict[str, dict[str, Any]]:
