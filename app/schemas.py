@@ -16,7 +16,6 @@ from pydantic import (
     WrapValidator,
     model_validator,
 )
-
 from typing_extensions import TypeAliasType
 
 from app.engine.cells import cell_names
@@ -211,7 +210,7 @@ class RunResult(BaseModel):
     meta: Meta
 
 
-Expression = TypeAliasType("Expression", "str | int | float | list[Expression]")  # type: ignore[misc]
+Expression = TypeAliasType("Expression", "str | int | float | list[Expression]")
 
 
 class Equation(BaseModel):

@@ -56,7 +56,6 @@ arbitrary direction; with fewer than two valid positions every number is 0. Ever
 padding included, is projected; the results are float32, as every array of a result.
 """
 
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -66,7 +65,6 @@ from app.engine.cells import Cell, UnitwiseCell
 from app.engine.config import NetworkSpec, chunk_size
 from app.engine.unroll import NetworkRun, StateArrays, fast_call, initial_states, layer_weights
 from app.engine.weights import LayerWeights
-
 
 
 @dataclass(frozen=True)
@@ -134,7 +132,7 @@ class _Compiled:
     ``∂s/∂(h U)`` (each (N, T, H, B*S, G): unit ``j``, then example and state, then block) and
     ``∂s/∂s_{t-1}`` (N, T, B, S, S', H); for other cells ``x W + b`` and the previous states.
 
-    ``chunk(*prepared, weights, below, below_start, below_stop, input_size, lengths, backward,
+    ``chunk(*prepared, weights, below, lengths, backward, below_start, below_stop, input_size,
     c0, chunk, start, stop, first, outputs)`` is one layer's accumulation for sources
     ``c0 .. c0+chunk−1`` over steps ``start .. stop−1``. It reads the network input (``first``)
     or ``below``, the layer below's output tangents, and gives the norms (N, B, T, chunk) and,
@@ -178,10 +176,9 @@ class _Compiled:
                     *local,
                     weights,
                     tf.TensorSpec([], tf.variant, name="below"),
-                    *scalar[:3],
                     lengths,
                     backward,
-                    *scalar[3:],
+                    *scalar,
                     *flags,
                 ),
             )
@@ -198,9 +195,7 @@ class _Compiled:
         x_read = tf.gather_nd(x, tf.stack([order, b_index], -1))  # (N, T, B, D)
         after = tf.gather_nd(states, tf.stack([n_index, b_index, order], -1))  # (N, T, B, S*H)
         before = tf.concat([initial[:, None], after[:, :-1]], axis=1)  # (N, T, B, S*H)
-        kernel, recurrent_kernel, input_bias, recurrent_bias = _split_weights(
-            weights, size, hidden
-        )
+        kernel, recurrent_kernel, input_bias, recurrent_bias = _split_weights(weights, size, hidden)
         rows = [directions, steps * batch]
         xw = tf.matmul(tf.reshape(x_read, [*rows, size]), kernel) + input_bias  # (N, T*B, G*H)
         xw = tf.reshape(xw, [directions, steps, batch, -1])  # (N, T, B, G*H)
@@ -210,27 +205,22 @@ class _Compiled:
         hu = tf.reshape(hu, [directions, steps, batch, -1])  # (N, T, B, G*H): h_{t-1} U
         with tf.GradientTape(persistent=True) as tape:
             tape.watch([xw, hu, before])
-            _, new_states, _ = self.cell.update(
-                xw, hu, tuple(tf.split(before, self.num_states, axis=-1)),
-                recurrent_bias[:, None],
-            )  # fmt: skip
-        zero = tf.UnconnectedGradients.ZERO
-        d_xw, d_hu, d_before = (
-            tf.stack(parts, axis=3)  # (N, T, B, S, ·): state s, unit j from unit j only
-            for parts in zip(
-                *(tape.gradient(s, [xw, hu, before], unconnected_gradients=zero)
-                  for s in new_states),
-                strict=True,
-            )
-        )  # fmt: skip
-        blocks, states_ = self.cell.blocks, self.num_states
-        by_unit = [directions, steps, batch * states_, blocks, hidden]
+            states = tuple(tf.split(before, self.num_states, axis=-1))
+            _, new_states, _ = self.cell.update(xw, hu, states, recurrent_bias[:, None])
+        # One gradient per new state, of its sum over units: since unit j reads only unit j,
+        # entry j of each gradient is d state_j / d (that input)_j.
+        gradients = [
+            tape.gradient(s, [xw, hu, before], unconnected_gradients=tf.UnconnectedGradients.ZERO)
+            for s in new_states
+        ]
+        d_xw, d_hu, d_before = (tf.stack(g, axis=3) for g in zip(*gradients, strict=True))
+        # (N, T, B, S, G*H) twice and (N, T, B, S, S*H)
+        num, blocks = self.num_states, self.cell.blocks
+        by_unit = [directions, steps, batch * num, blocks, hidden]
         return (
-            *(
-                tf.transpose(tf.reshape(d, by_unit), [0, 1, 4, 2, 3])  # (N, T, H, B*S, G)
-                for d in (d_xw, d_hu)
-            ),
-            tf.reshape(d_before, [directions, steps, batch, states_, states_, hidden]),
+            tf.transpose(tf.reshape(d_xw, by_unit), [0, 1, 4, 2, 3]),  # (N, T, H, B*S, G)
+            tf.transpose(tf.reshape(d_hu, by_unit), [0, 1, 4, 2, 3]),  # (N, T, H, B*S, G)
+            tf.reshape(d_before, [directions, steps, batch, num, num, hidden]),
         )
 
     def _transition(self, local, r, weights, size, hidden, batch):
@@ -244,7 +234,9 @@ class _Compiled:
             def expand(d, matrix):  # (N, H, B*S, G) x (N, H, G, R) -> (N*B, S, H, R)
                 product = tf.matmul(d, _per_unit(matrix, self.cell.blocks, hidden))
                 product = tf.reshape(product, [directions, hidden, batch, states, -1])
-                return tf.reshape(tf.transpose(product, [0, 2, 3, 1, 4]), [*rows[:1], states, hidden, -1])
+                return tf.reshape(
+                    tf.transpose(product, [0, 2, 3, 1, 4]), [*rows[:1], states, hidden, -1]
+                )
 
             # d state (s, j) / d previous state (s', k): through h U into the h columns, and
             # unit j's own previous states directly (a diagonal per s, s').
@@ -260,18 +252,17 @@ class _Compiled:
         xw_c, before_c = (tf.repeat(part, seeds, axis=1) for part in (xw, before))
         with tf.GradientTape() as tape:
             tape.watch([xw_c, before_c])
-            _, new_states, _ = self.cell.step(
-                xw_c, tuple(tf.split(before_c, states, axis=-1)), recurrent_kernel,
-                recurrent_bias,
-            )  # fmt: skip  # (N, B*S*H, H) each
+            previous = tuple(tf.split(before_c, states, axis=-1))
+            _, new_states, _ = self.cell.step(xw_c, previous, recurrent_kernel, recurrent_bias)
+            # new_states: (N, B*S*H, H) each
         unit = tf.tile(tf.eye(seeds), [batch, 1])[None] * tf.ones([directions, 1, 1])
         seeded = tf.split(unit, states, axis=-1)  # copy k seeds unit k
         d_xw, a = tape.gradient(list(new_states), [xw_c, before_c], output_gradients=seeded)
         b = tf.matmul(tf.reshape(d_xw, [directions, -1, width]), kernel, transpose_b=True)
         return tf.reshape(a, [*rows, seeds]), tf.reshape(b, [*rows, size])
 
-    def _chunk(self, local, weights, below, below_start, below_stop, inputs, lengths, backward,
-               c0, chunk, start, stop, first, outputs):  # fmt: skip
+    def _chunk(self, local, weights, below, lengths, backward, *scalars):
+        below_start, below_stop, inputs, c0, chunk, start, stop, first, outputs = scalars
         steps = tf.shape(local[0])[1]
         batch = tf.shape(lengths)[0]
         directions = tf.shape(backward)[0]
@@ -296,17 +287,17 @@ class _Compiled:
 
         def layer_below(read, r):  # both directions' output tangents at the position read
             pairs = [rows, directions]  # (row, direction below)
-            step_below = tf.gather_nd(order, tf.stack(
-                [tf.broadcast_to(both, pairs), tf.broadcast_to(read[:, None], pairs),
-                 tf.broadcast_to(example[:, None], pairs)], -1,
-            ))  # fmt: skip  # (N*B, N): the step at which each direction below read it
+            at = [tf.broadcast_to(i, pairs) for i in (both, read[:, None], example[:, None])]
+            step_below = tf.gather_nd(order, tf.stack(at, -1))  # (N*B, N): when it was read
             zero = (step_below < below_start) | (step_below >= below_stop)
             zero |= (read >= row_lengths)[:, None]  # padding outputs are constant 0
             index = tf.where(zero, zero_element, read[:, None] * rows + upward)
             taken = tf.raw_ops.TensorListGather(
-                input_handle=below, indices=tf.reshape(index, [-1]), element_shape=element,
+                input_handle=below,
+                indices=tf.reshape(index, [-1]),
+                element_shape=element,
                 element_dtype=tf.float32,
-            )  # fmt: skip  # (N*B*N, H, C*D)
+            )  # (N*B*N, H, C*D)
             return tf.reshape(taken, [rows, -1, columns])  # (N*B, N*H, C*D)
 
         def step(r, tangent, norms, written):
@@ -420,8 +411,11 @@ def connectivity(
                 spec, batch, given[index] if index < len(given) else None, device
             )
             initial = tf.reshape(initial, [directions, batch, -1])  # (N, B, S*H)
-            w = tf.reshape(layer_weights(spec, weights[index]), [directions, -1, initial.shape[-1] // len(spec.state_names) * spec.num_blocks])
-            layers.append((compiled.prepare(x, lengths_t, backward, initial, tf.constant(states), w), w))
+            width = spec.num_blocks * spec.hidden_size
+            w = tf.reshape(layer_weights(spec, weights[index]), [directions, -1, width])
+            layers.append(
+                (compiled.prepare(x, lengths_t, backward, initial, tf.constant(states), w), w)
+            )
             x = tf.constant(np.concatenate([r.outputs for r in runs], -1).transpose(1, 0, 2))
         nothing = tf.raw_ops.EmptyTensorList(
             element_shape=tf.constant([-1, -1]), max_num_elements=0, element_dtype=tf.float32
@@ -431,12 +425,17 @@ def connectivity(
             below, below_span = nothing, [0, 0]
             for index, (local, w) in enumerate(layers):
                 span = [_first_step(spec, index, lengths, c0, c1), longest]
-                scalars = [tf.constant(v, tf.int32) for v in (*below_span, size, c0, c1 - c0)]
+                scalars = (*below_span, size, c0, c1 - c0, *span)
                 result, below = compiled.chunk(
-                    *local, w, below, *scalars[:3], lengths_t, backward, *scalars[3:],
-                    *(tf.constant(v, tf.int32) for v in span),
-                    tf.constant(index == 0), tf.constant(index < top),
-                )  # fmt: skip
+                    *local,
+                    w,
+                    below,
+                    lengths_t,
+                    backward,
+                    *(tf.constant(v, tf.int32) for v in scalars),
+                    tf.constant(index == 0),
+                    tf.constant(index < top),
+                )
                 norms[index, :, :, :, c0:c1] = result.numpy()
                 below_span = span
     return [
@@ -471,7 +470,9 @@ def analyse(
             direction: replace(
                 result,
                 connectivity=linked[index][direction] if linked else None,
-                trajectory=trajectory(result.states["h"], lengths) if "trajectory" in names else None,
+                trajectory=trajectory(result.states["h"], lengths)
+                if "trajectory" in names
+                else None,
             )
             for direction, result in layer.items()
         }

@@ -76,7 +76,7 @@ class Cell:
     """
 
     key: ClassVar[str]  # the variant's name: /compare?cells=..., GET /api/cells
-    request: ClassVar[dict[str, str | bool]]  # the request fields that select it
+    request: ClassVar[dict[str, Any]]  # the request fields that select it (str, bool)
     title: ClassVar[str]
     states: ClassVar[tuple[str, ...]]  # the first is h, which is also the output
     gates: ClassVar[tuple[str, ...]]  # in column-block order of the weights
@@ -210,7 +210,10 @@ def _both_biases(k: int) -> tuple[Expression, ...]:
     return x_k, ["bias", 0, k], h_k, ["bias", 1, k]
 
 
-_GRU_STATE: dict[str, Expression] = {"name": "h", "value": ["+", ["*", "z", "h_prev"], ["*", ["-", 1, "z"], "n"]]}
+_GRU_STATE: dict[str, Expression] = {
+    "name": "h",
+    "value": ["+", ["*", "z", "h_prev"], ["*", ["-", 1, "z"], "n"]],
+}
 
 
 class GRU(UnitwiseCell):

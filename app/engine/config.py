@@ -94,7 +94,9 @@ def chunk_size(spec: NetworkSpec, batch: int, steps: int, input_size: int) -> in
     return max(1, min(steps, TANGENT_NUMBERS // per_source))
 
 
-def connectivity_cost(spec: NetworkSpec, batch: int, steps: int, input_size: int) -> tuple[int, int]:
+def connectivity_cost(
+    spec: NetworkSpec, batch: int, steps: int, input_size: int
+) -> tuple[int, int]:
     """``(multiply-adds, working numbers)`` of connectivity, about: per layer, step, direction
     and example, ``(S·H) × (S·H + D_l)`` for each of the ``T·D`` tangent columns (no saving
     for skipped steps counted); and the numbers of one source position's tangents."""

@@ -12,9 +12,8 @@ from typing import Annotated
 import orjson
 from fastapi import APIRouter, Query, Request, Response
 
-from app.engine.cells import describe_all
-
 from app.deps import ServiceDep, SettingsDep
+from app.engine.cells import describe_all
 from app.errors import InputError
 from app.middleware import deadline_of
 from app.presets import presets

@@ -16,6 +16,7 @@ from tests.conftest import record_difference
 from tests.engine import equations, reference
 
 VARIANTS_4 = [("rnn", True), ("lstm", True), ("gru", True), ("gru", False)]
+WEIGHT_NAMES = ("kernel", "recurrent_kernel", "bias")
 EPS = 1e-6
 
 
@@ -24,50 +25,74 @@ def random_case(rng, cell, reset_after, bidirectional, num_layers, scale=1.0):
     batch, steps = int(rng.integers(2, 4)), int(rng.integers(2, 6))
     size, hidden = int(rng.integers(1, 4)), int(rng.integers(1, 4))
     spec = NetworkSpec(
-        cell, hidden, num_layers, bidirectional, reset_after,
+        cell,
+        hidden,
+        num_layers,
+        bidirectional,
+        reset_after,
         forget_bias=float(rng.uniform(-1, 1.5)) if cell == "lstm" else 0.0,
-    )  # fmt: skip
+    )
     x = rng.normal(0, 1.2 * scale, (batch, steps, size)).astype(np.float32)
     lengths = rng.integers(0, steps + 1, batch).astype(np.int32)
     lengths[0], lengths[1] = 0, steps
     weights = [
-        {d: DirectionWeights(*(rng.normal(0, 0.8 * scale, a.shape).astype(np.float32)
-                               for a in w.arrays())) for d, w in layer.items()}
+        {
+            d: DirectionWeights(
+                *(rng.normal(0, 0.8 * scale, a.shape).astype(np.float32) for a in w.arrays())
+            )
+            for d, w in layer.items()
+        }
         for layer in seeded_weights(spec, size, 0)
-    ]  # fmt: skip
+    ]
     initial = [
-        {d: {n: rng.normal(0, 0.5, (batch, hidden)).astype(np.float32) for n in spec.state_names}
-         for d in spec.directions}
+        {
+            d: {n: rng.normal(0, 0.5, (batch, hidden)).astype(np.float32) for n in spec.state_names}
+            for d in spec.directions
+        }
         for _ in range(num_layers)
-    ]  # fmt: skip
+    ]
     return spec, x, lengths, weights, initial
 
 
-def finite_differences(spec, x, lengths, weights, initial):
-    """Per layer and direction (B, T, T): ||d h_t / d x_s||_F by central differences of the
-    float64 reference, 0 at padding states (SPEC's definition; they carry the final state)."""
+def finite_differences(states_h, x, lengths):
+    """Per layer and direction (B, T, T): ||d h_t / d x_s||_F by central differences of
+    ``states_h(inputs)`` (float64: per layer, direction -> states.h (B, T, H)), 0 at padding
+    states (SPEC's definition; they carry the final state)."""
     batch, steps, size = x.shape
-    arrays = [{d: w.arrays() for d, w in layer.items()} for layer in weights]
-
-    def states_h(inputs):
-        layers, _ = reference.run_network(
-            spec.cell, inputs, lengths, arrays, initial, spec.bidirectional, spec.reset_after,
-            spec.forget_bias,
-        )  # fmt: skip
-        return [{d: run["states"]["h"] for d, run in layer.items()} for layer in layers]
-
-    squares = [{d: np.zeros((batch, steps, steps)) for d in spec.directions} for _ in weights]
+    squares = None
     for s in range(steps):
         for k in range(size):  # examples are independent: perturb x[b, s, k] for every b at once
             plus, minus = x.astype(np.float64), x.astype(np.float64)
             plus[:, s, k] += EPS
             minus[:, s, k] -= EPS
-            for layer, up, down in zip(squares, states_h(plus), states_h(minus), strict=True):
+            up, down = states_h(plus), states_h(minus)
+            if squares is None:
+                squares = [{d: np.zeros((batch, steps, steps)) for d in layer} for layer in up]
+            for layer, u, w in zip(squares, up, down, strict=True):
                 for d in layer:
-                    layer[d][:, :, s] += (((up[d] - down[d]) / (2 * EPS)) ** 2).sum(axis=-1)
-    padding = np.arange(steps)[None, :] >= lengths[:, None]  # (B, T)
-    return [{d: np.where(padding[:, :, None], 0.0, np.sqrt(v)) for d, v in layer.items()}
-            for layer in squares]  # fmt: skip
+                    layer[d][:, :, s] += (((u[d] - w[d]) / (2 * EPS)) ** 2).sum(axis=-1)
+    padding = (np.arange(steps)[None, :] >= lengths[:, None])[..., None]  # (B, T, 1)
+    return [{d: np.where(padding, 0.0, np.sqrt(v)) for d, v in layer.items()} for layer in squares]
+
+
+def reference_states_h(spec, lengths, weights, initial):
+    """``states_h`` of tests/engine/reference.py for this network."""
+    arrays = [{d: w.arrays() for d, w in layer.items()} for layer in weights]
+
+    def states_h(inputs):
+        layers, _ = reference.run_network(
+            spec.cell,
+            inputs,
+            lengths,
+            arrays,
+            initial,
+            spec.bidirectional,
+            spec.reset_after,
+            spec.forget_bias,
+        )
+        return [{d: run["states"]["h"] for d, run in layer.items()} for layer in layers]
+
+    return states_h
 
 
 def assert_matches_finite_differences(got, want, seed):
@@ -75,7 +100,9 @@ def assert_matches_finite_differences(got, want, seed):
         for d, value in layer.items():
             assert value.dtype == np.float32 and value.shape == ref[d].shape
             relative = np.abs(value - ref[d]) / np.maximum(np.abs(ref[d]), 1e-3)
-            record_difference("connectivity vs float64 finite differences (relative)", relative.max())
+            record_difference(
+                "connectivity vs float64 finite differences (relative)", relative.max()
+            )
             np.testing.assert_allclose(
                 value, ref[d], rtol=1e-3, atol=1e-6, err_msg=f"layer {index} {d} (seed {seed})"
             )
@@ -95,7 +122,9 @@ def test_connectivity_matches_float64_finite_differences(cell, reset_after, bidi
     rng = np.random.default_rng(seed)
     layers = int(rng.integers(2, 4)) if bidirectional else int(rng.integers(1, 4))
     case = random_case(rng, cell, reset_after, bidirectional, layers)
-    assert_matches_finite_differences(connectivity_of(case), finite_differences(*case), seed)
+    spec, x, lengths, weights, initial = case
+    want = finite_differences(reference_states_h(spec, lengths, weights, initial), x, lengths)
+    assert_matches_finite_differences(connectivity_of(case), want, seed)
 
 
 @pytest.mark.parametrize(("cell", "reset_after"), VARIANTS_4)
@@ -185,14 +214,32 @@ def fifth_variant():
         key, title, request = "coupled", "Coupled gate", {"cell": "coupled"}
         states, gates, blocks = ("h",), ("z", "n"), 2
         equations = (
-            {"name": "z", "value": ["sigmoid", ["+", ["dot", "x", "kernel", 0],
-                                                ["dot", "h_prev", "recurrent_kernel", 0],
-                                                ["bias", 0, 0]]]},
-            {"name": "n", "value": ["tanh", ["+", ["dot", "x", "kernel", 1],
-                                             ["dot", "h_prev", "recurrent_kernel", 1],
-                                             ["bias", 0, 1]]]},
+            {
+                "name": "z",
+                "value": [
+                    "sigmoid",
+                    [
+                        "+",
+                        ["dot", "x", "kernel", 0],
+                        ["dot", "h_prev", "recurrent_kernel", 0],
+                        ["bias", 0, 0],
+                    ],
+                ],
+            },
+            {
+                "name": "n",
+                "value": [
+                    "tanh",
+                    [
+                        "+",
+                        ["dot", "x", "kernel", 1],
+                        ["dot", "h_prev", "recurrent_kernel", 1],
+                        ["bias", 0, 1],
+                    ],
+                ],
+            },
             {"name": "h", "value": ["+", ["*", "z", "h_prev"], ["*", ["-", 1, "z"], "n"]]},
-        )  # fmt: skip
+        )
 
         def update(self, xw_t, hu_t, states, recurrent_bias):
             import tensorflow as tf
@@ -222,30 +269,25 @@ def test_a_fifth_variant_is_one_class(fifth_variant):
     got = analysis.connectivity(spec, x, lengths, weights, None, run)
     zeros = {n: np.zeros((2, 3)) for n in spec.state_names}
 
-    def states_h(inputs):
+    def states_h(inputs):  # by the variant's own equations, layer by layer
         below, per_layer = inputs, []
         for layer in weights:
-            outs = {}
-            for d, w in layer.items():
-                arrays = dict(zip(("kernel", "recurrent_kernel", "bias"),
-                                  (a.astype(np.float64) for a in w.arrays()), strict=True))  # fmt: skip
-                outs[d] = equations.run(spec.variant, below, lengths, arrays, zeros, {},
-                                        backward=d == "backward")  # fmt: skip
-            per_layer.append({d: o[0]["h"] for d, o in outs.items()})
-            below = np.concatenate([outs[d][1] for d in spec.directions], axis=-1)
+            runs = {
+                d: equations.run(
+                    spec.variant,
+                    below,
+                    lengths,
+                    dict(
+                        zip(WEIGHT_NAMES, (a.astype(np.float64) for a in w.arrays()), strict=True)
+                    ),
+                    zeros,
+                    {},
+                    backward=d == "backward",
+                )
+                for d, w in layer.items()
+            }
+            per_layer.append({d: states["h"] for d, (states, _) in runs.items()})
+            below = np.concatenate([runs[d][1] for d in spec.directions], axis=-1)
         return per_layer
 
-    want = [{d: np.zeros((2, 4, 4)) for d in spec.directions} for _ in weights]
-    for s in range(4):
-        for k in range(2):
-            plus, minus = x.astype(np.float64), x.astype(np.float64)
-            plus[:, s, k] += EPS
-            minus[:, s, k] -= EPS
-            for layer, up, down in zip(want, states_h(plus), states_h(minus), strict=True):
-                for d in layer:
-                    layer[d][:, :, s] += (((up[d] - down[d]) / (2 * EPS)) ** 2).sum(axis=-1)
-    for layer in want:
-        for d in layer:
-            layer[d] = np.where((np.arange(4)[None, :] >= lengths[:, None])[..., None], 0.0,
-                                np.sqrt(layer[d]))  # fmt: skip
-    assert_matches_finite_differences(got, want, seed)
+    assert_matches_finite_differences(got, finite_differences(states_h, x, lengths), seed)

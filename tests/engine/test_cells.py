@@ -72,17 +72,23 @@ def test_equations_as_data_match_the_tensorflow_step(key):
     got = run_network(
         spec, x, np.ones(batch, np.int32), [{"forward": w}], [{"forward": previous}]
     ).layers[0]["forward"]
-    f64 = {name: a.astype(np.float64) for name, a in zip(
-        ("kernel", "recurrent_kernel", "bias"), w.arrays(), strict=True)}  # fmt: skip
+    f64 = {
+        name: a.astype(np.float64)
+        for name, a in zip(("kernel", "recurrent_kernel", "bias"), w.arrays(), strict=True)
+    }
     want = equations.step(
         variant.equations, x[:, 0].astype(np.float64), previous, f64, spec.options
     )
-    engine = {**{g: got.gates[g][:, 0] for g in variant.gates}, **{
-        s: got.states[s][:, 0] for s in variant.states}}  # fmt: skip
+    engine = {
+        **{g: got.gates[g][:, 0] for g in variant.gates},
+        **{s: got.states[s][:, 0] for s in variant.states},
+    }
     assert set(got.gates) == set(variant.gates) and set(got.states) == set(variant.states)
     for name, value in engine.items():
         record_difference("engine step vs equations (float64)", np.abs(value - want[name]).max())
-        np.testing.assert_allclose(value, want[name], rtol=1e-5, atol=2e-6, err_msg=f"{name} {seed}")
+        np.testing.assert_allclose(
+            value, want[name], rtol=1e-5, atol=2e-6, err_msg=f"{name} {seed}"
+        )
 
 
 @pytest.mark.parametrize("key", KEYS)
@@ -91,7 +97,10 @@ def test_spec_weights_and_compiled_layers_follow_the_declaration(key):
     spec = NetworkSpec(**variant.request, hidden_size=3, num_layers=2)
     assert find_variant(variant.request) is variant
     assert (spec.state_names, spec.gate_names, spec.num_blocks) == (
-        variant.states, variant.gates, variant.blocks)  # fmt: skip
+        variant.states,
+        variant.gates,
+        variant.blocks,
+    )
     shapes = expected_shapes(spec, 4, 1)
     assert shapes["kernel"] == (6 if spec.bidirectional else 3, variant.blocks * 3)
     width = variant.blocks * 3

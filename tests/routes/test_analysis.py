@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
+from app.engine.config import NetworkSpec
 from app.main import create_app
 from app.schemas import RunResult
 from app.settings import Settings
 from app.validation import count_numbers
-from app.engine.config import NetworkSpec
 
 BOTH = ["connectivity", "trajectory"]
 
@@ -130,7 +130,9 @@ def test_bad_names_are_refused_and_order_and_repeats_do_not_matter(client):
 def test_analyses_are_part_of_the_cache_key_and_the_etag(client):
     body = config()
     plain = client.get("/api/run", params={"config": json.dumps(body)})
-    with_analysis = client.get("/api/run", params={"config": json.dumps({**body, "analysis": BOTH})})
+    with_analysis = client.get(
+        "/api/run", params={"config": json.dumps({**body, "analysis": BOTH})}
+    )
     assert plain.status_code == with_analysis.status_code == 200
     assert plain.headers["ETag"] != with_analysis.headers["ETag"]
     assert "connectivity" in with_analysis.json()["layers"][0]["forward"]

@@ -7,8 +7,17 @@ import pytest
 from app.engine.cells import VARIANTS
 from app.schemas import CellDescription
 
-FIELDS = ["key", "request", "title", "states", "gates", "blocks", "bias_rows", "options",
-          "equations"]  # fmt: skip
+FIELDS = [
+    "key",
+    "request",
+    "title",
+    "states",
+    "gates",
+    "blocks",
+    "bias_rows",
+    "options",
+    "equations",
+]
 
 
 @pytest.fixture(scope="module")
