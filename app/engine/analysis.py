@@ -56,6 +56,7 @@ arbitrary direction; with fewer than two valid positions every number is 0. Ever
 padding included, is projected; the results are float32, as every array of a result.
 """
 
+import functools
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -121,81 +122,73 @@ def _per_unit(matrix: tf.Tensor, blocks: int, hidden: tf.Tensor) -> tf.Tensor:
     return tf.transpose(tf.reshape(matrix, [directions, rows, blocks, hidden]), [0, 3, 2, 1])
 
 
-SCALARS = ("below_start", "below_stop", "input_size", "c0", "chunk", "start", "stop")
+SCALARS = ("below_start", "below_stop", "input_size", "c0", "chunk", "start", "stop", "first",
+           "outputs")  # fmt: skip
 
 
 class _Compiled:
-    """The two compiled functions of one cell variant, for one or two directions alike.
+    """The compiled function of one cell variant, for one or two directions alike:
+    ``layer(x, lengths, backward, initial, states, weights, below, scalars)`` is one layer's
+    accumulation for the sources ``c0 .. c0+chunk−1`` over steps ``start .. stop−1``
+    (``scalars`` holds the ``SCALARS`` in order; ``first`` and ``outputs`` are 0 or 1).
 
-    ``prepare(x, lengths, backward, initial, states, weights)`` gives what the accumulation reads
-    at each step, for all steps at once: for a unit-wise cell the factors ``∂s/∂(x W)`` and
-    ``∂s/∂(h U)`` (each (N, T, H, B*S, G): unit ``j``, then example and state, then block) and
-    ``∂s/∂s_{t-1}`` (N, T, B, S, S', H); for other cells ``x W + b`` and the previous states.
-
-    ``chunk(*prepared, weights, below, lengths, backward, below_start, below_stop, input_size,
-    c0, chunk, start, stop, first, outputs)`` is one layer's accumulation for sources
-    ``c0 .. c0+chunk−1`` over steps ``start .. stop−1``. It reads the network input (``first``)
-    or ``below``, the layer below's output tangents, and gives the norms (N, B, T, chunk) and,
-    with ``outputs``, this layer's output tangents for the layer above: a TensorList whose
-    element ``u*N*B + n*B + b`` is ``∂h_u/∂x`` of direction ``n`` and example ``b``,
-    (H, chunk*D), and whose element ``T*N*B`` is zeros, where every position the loop did not
-    write points (skipped steps, padding). One function serves every layer, so that a variant
-    costs two traces.
+    It first finds what the accumulation reads at each step, for all steps at once
+    (``_local``), then runs the steps. Layer 0 (``first``) reads the network input; a layer
+    above reads ``below``, the output tangents of the layer below. It gives the norms
+    (N, B, T, chunk) and, with ``outputs``, this layer's output tangents for the layer above: a
+    TensorList whose element ``u*N*B + n*B + b`` is ``∂h_u/∂x`` of direction ``n`` and example
+    ``b`` at time position ``u``, (H, chunk*D), and whose element ``T*N*B`` is zeros, where
+    every position the loop did not write points (skipped steps, padding). One function serves
+    every layer and chunk: a variant costs one trace, and a small run one call per layer.
     """
 
     def __init__(self, cell: Cell) -> None:
         self.cell = cell
         self.num_states = len(cell.states)
         self.unitwise = isinstance(cell, UnitwiseCell)
-        local = [tf.TensorSpec(None, tf.float32)] * (3 if self.unitwise else 2)
-        lengths = tf.TensorSpec([None], tf.int32, name="lengths")  # (B,)
-        backward = tf.TensorSpec([None], tf.bool, name="backward")  # (N,)
-        weights = tf.TensorSpec([None, None, None], tf.float32, name="weights")  # (N, D+H+2, GH)
-        scalar = [tf.TensorSpec([], tf.int32, name=name) for name in SCALARS]
-        flags = [tf.TensorSpec([], tf.bool, name=name) for name in ("first", "outputs")]
-        self.prepare = fast_call(
+        self.layer = fast_call(
             tf.function(
-                self._prepare,
+                self._layer,
                 autograph=False,
                 input_signature=(
                     tf.TensorSpec([None, None, None], tf.float32, name="x"),  # (T, B, D)
-                    lengths,
-                    backward,
-                    tf.TensorSpec([None, None, None], tf.float32, name="initial"),  # (N, B, SH)
+                    tf.TensorSpec([None], tf.int32, name="lengths"),  # (B,)
+                    tf.TensorSpec([None], tf.bool, name="backward"),  # (N,)
+                    tf.TensorSpec(None, tf.float32, name="initial"),  # ([N,] B, S*H)
                     tf.TensorSpec([None, None, None, None], tf.float32, name="states"),
-                    weights,
-                ),
-            )
-        )
-        count = len(local)
-        self.chunk = fast_call(
-            tf.function(
-                lambda *a: self._chunk(a[:count], *a[count:]),
-                autograph=False,
-                input_signature=(
-                    *local,
-                    weights,
+                    tf.TensorSpec(None, tf.float32, name="weights"),  # ([N,] D + H + 2, G*H)
                     tf.TensorSpec([], tf.variant, name="below"),
-                    lengths,
-                    backward,
-                    *scalar,
-                    *flags,
+                    tf.TensorSpec([len(SCALARS)], tf.int32, name="scalars"),
                 ),
             )
         )
 
-    def _prepare(self, x, lengths, backward, initial, states, weights):
+    def _layer(self, x, lengths, backward, initial, states, weights, below, scalars):
         steps, batch, size = tf.unstack(tf.shape(x))
         directions = tf.shape(backward)[0]
-        hidden = tf.shape(initial)[-1] // self.num_states
+        hidden = tf.shape(weights)[-1] // self.cell.blocks
+        weights = tf.reshape(weights, [directions, -1, self.cell.blocks * hidden])
+        initial = tf.reshape(initial, [directions, batch, -1])  # (N, B, S*H)
         order = _reading_order(lengths, backward, steps)  # (N, T, B)
         n_index, _, b_index = tf.meshgrid(
             tf.range(directions), tf.range(steps), tf.range(batch), indexing="ij"
         )
+        # what each direction reads and the states before each step, in its reading order
         x_read = tf.gather_nd(x, tf.stack([order, b_index], -1))  # (N, T, B, D)
         after = tf.gather_nd(states, tf.stack([n_index, b_index, order], -1))  # (N, T, B, S*H)
         before = tf.concat([initial[:, None], after[:, :-1]], axis=1)  # (N, T, B, S*H)
-        kernel, recurrent_kernel, input_bias, recurrent_bias = _split_weights(weights, size, hidden)
+        parts = _split_weights(weights, size, hidden)
+        local = self._local(x_read, before, parts, hidden)
+        read_back = tf.stack([order, n_index, b_index], -1)  # gathers reading order into time
+        return self._chunk(local, parts, hidden, order, read_back, below, lengths, scalars)
+
+    def _local(self, x_read, before, parts, hidden):
+        """What the accumulation reads at each step, for all steps at once: for a unit-wise
+        cell the factors ``∂s/∂(x W)`` and ``∂s/∂(h U)`` (each (N, T, H, B*S, G): unit ``j``,
+        then example and state, then block) and ``∂s/∂s_{t-1}`` (N, T, B, S, S', H); for other
+        cells ``x W + b`` (N, T, B, G*H) and the previous states (N, T, B, S*H)."""
+        kernel, recurrent_kernel, input_bias, recurrent_bias = parts
+        directions, steps, batch, size = tf.unstack(tf.shape(x_read))
         rows = [directions, steps * batch]
         xw = tf.matmul(tf.reshape(x_read, [*rows, size]), kernel) + input_bias  # (N, T*B, G*H)
         xw = tf.reshape(xw, [directions, steps, batch, -1])  # (N, T, B, G*H)
@@ -223,54 +216,61 @@ class _Compiled:
             tf.reshape(d_before, [directions, steps, batch, num, num, hidden]),
         )
 
-    def _transition(self, local, r, weights, size, hidden, batch):
-        """``A_r`` (N*B, S*H, S*H) and ``B_r`` (N*B, S*H, D) at reading step ``r``."""
-        kernel, recurrent_kernel, _, recurrent_bias = _split_weights(weights, size, hidden)
-        directions, states = tf.shape(weights)[0], self.num_states
+    def _transitions(self, local, parts, hidden, batch):
+        """``at(r)``: ``A_r`` (N*B, S*H, S*H) and ``B_r`` (N*B, S*H, D) at reading step ``r``."""
+        kernel, recurrent_kernel, _, recurrent_bias = parts
+        directions, size = tf.shape(kernel)[0], tf.shape(kernel)[1]
+        states = self.num_states
         rows = [directions * batch, states * hidden]
         if self.unitwise:
-            d_xw, d_hu, d_before = (part[:, r] for part in local)
+            by_unit = [_per_unit(m, self.cell.blocks, hidden) for m in (recurrent_kernel, kernel)]
 
-            def expand(d, matrix):  # (N, H, B*S, G) x (N, H, G, R) -> (N*B, S, H, R)
-                product = tf.matmul(d, _per_unit(matrix, self.cell.blocks, hidden))
-                product = tf.reshape(product, [directions, hidden, batch, states, -1])
+            def expand(d, by_unit):  # (N, H, B*S, G) x (N, H, G, R) -> (N*B, S, H, R)
+                product = tf.reshape(tf.matmul(d, by_unit), [directions, hidden, batch, states, -1])
                 return tf.reshape(
-                    tf.transpose(product, [0, 2, 3, 1, 4]), [*rows[:1], states, hidden, -1]
+                    tf.transpose(product, [0, 2, 3, 1, 4]), [rows[0], states, hidden, -1]
                 )
 
-            # d state (s, j) / d previous state (s', k): through h U into the h columns, and
-            # unit j's own previous states directly (a diagonal per s, s').
-            direct = tf.linalg.diag(tf.reshape(d_before, [rows[0], states, states, hidden]))
-            columns = tf.unstack(direct, num=states, axis=2)  # s' of (N*B, S, H, H)
-            columns[0] += expand(d_hu, recurrent_kernel)
-            a = tf.reshape(tf.concat(columns, axis=-1), [*rows, -1])
-            return a, tf.reshape(expand(d_xw, kernel), [*rows, size])
+            def at(r):
+                d_xw, d_hu, d_before = (part[:, r] for part in local)
+                # d state (s, j) / d previous state (s', k): through h U into the h columns,
+                # and unit j's own previous states directly (a diagonal for each s, s').
+                direct = tf.linalg.diag(tf.reshape(d_before, [rows[0], states, states, hidden]))
+                columns = tf.unstack(direct, num=states, axis=2)  # s' of (N*B, S, H, H)
+                columns[0] += expand(d_hu, by_unit[0])
+                a = tf.reshape(tf.concat(columns, axis=-1), [*rows, -1])
+                return a, tf.reshape(expand(d_xw, by_unit[1]), [*rows, size])
+
+            return at
+
         # Every other cell: one gradient per state unit, from a batch of copies of the step
         # (copy k of an example seeded with unit k of its new states).
-        xw, before = local[0][:, r], local[1][:, r]  # (N, B, G*H), (N, B, S*H)
-        width, seeds = tf.shape(xw)[-1], states * hidden
-        xw_c, before_c = (tf.repeat(part, seeds, axis=1) for part in (xw, before))
-        with tf.GradientTape() as tape:
-            tape.watch([xw_c, before_c])
-            previous = tuple(tf.split(before_c, states, axis=-1))
-            _, new_states, _ = self.cell.step(xw_c, previous, recurrent_kernel, recurrent_bias)
-            # new_states: (N, B*S*H, H) each
+        seeds = states * hidden
         unit = tf.tile(tf.eye(seeds), [batch, 1])[None] * tf.ones([directions, 1, 1])
         seeded = tf.split(unit, states, axis=-1)  # copy k seeds unit k
-        d_xw, a = tape.gradient(list(new_states), [xw_c, before_c], output_gradients=seeded)
-        b = tf.matmul(tf.reshape(d_xw, [directions, -1, width]), kernel, transpose_b=True)
-        return tf.reshape(a, [*rows, seeds]), tf.reshape(b, [*rows, size])
 
-    def _chunk(self, local, weights, below, lengths, backward, *scalars):
-        below_start, below_stop, inputs, c0, chunk, start, stop, first, outputs = scalars
-        steps = tf.shape(local[0])[1]
-        batch = tf.shape(lengths)[0]
-        directions = tf.shape(backward)[0]
-        hidden = tf.shape(weights)[-1] // self.cell.blocks
-        size = tf.shape(weights)[1] - hidden - 2  # D of this layer
+        def at(r):
+            xw, before = local[0][:, r], local[1][:, r]  # (N, B, G*H), (N, B, S*H)
+            xw_c, before_c = (tf.repeat(part, seeds, axis=1) for part in (xw, before))
+            with tf.GradientTape() as tape:
+                tape.watch([xw_c, before_c])
+                previous = tuple(tf.split(before_c, states, axis=-1))
+                _, new, _ = self.cell.step(xw_c, previous, recurrent_kernel, recurrent_bias)
+            d_xw, a = tape.gradient(list(new), [xw_c, before_c], output_gradients=seeded)
+            width = tf.shape(xw)[-1]
+            b = tf.matmul(tf.reshape(d_xw, [directions, -1, width]), kernel, transpose_b=True)
+            return tf.reshape(a, [*rows, seeds]), tf.reshape(b, [*rows, size])
+
+        return at
+
+    def _chunk(self, local, parts, hidden, order, read_back, below, lengths, scalars):
+        below_start, below_stop, inputs, c0, chunk, start, stop, first, outputs = tf.unstack(
+            scalars
+        )
+        first, outputs = first > 0, outputs > 0
+        directions, steps, batch = tf.unstack(tf.shape(order))
         columns = chunk * inputs  # the tangent's columns: C sources of the network's D inputs
         rows = directions * batch
-        order = tf.reshape(_reading_order(lengths, backward, steps), [directions, steps, batch])
         example = tf.tile(tf.range(batch), [directions])  # (N*B,)
         row_lengths = tf.tile(lengths, [directions])
         element = tf.stack([hidden, columns])  # (H, C*D)
@@ -278,6 +278,7 @@ class _Compiled:
         identity = tf.eye(inputs)[None, :, None, :]  # (1, D, 1, D)
         both = tf.range(directions)[None, :]  # (1, N)
         upward = both * batch + example[:, None]  # (N*B, N): the rows of the same example
+        transition = self._transitions(local, parts, hidden, batch)
 
         def network_input(read, r):  # one-hot in the source's column block
             column = read - c0
@@ -301,7 +302,7 @@ class _Compiled:
             return tf.reshape(taken, [rows, -1, columns])  # (N*B, N*H, C*D)
 
         def step(r, tangent, norms, written):
-            a, b = self._transition(local, r, weights, size, hidden, batch)
+            a, b = transition(r)
             read = tf.reshape(order[:, r], [rows])  # (N*B,) time position read at step r
             source = tf.cond(
                 first, lambda: network_input(read, r), lambda: layer_below(read, r)
@@ -338,10 +339,7 @@ class _Compiled:
         )
         norms = tf.pad(norms.stack(), [[start, steps - stop], [0, 0], [0, 0]])  # (T, N*B, C)
         norms = tf.reshape(norms, [steps, directions, batch, chunk])  # reading order
-        n_index, _, b_index = tf.meshgrid(
-            tf.range(directions), tf.range(steps), tf.range(batch), indexing="ij"
-        )
-        in_time = tf.gather_nd(norms, tf.stack([order, n_index, b_index], -1))  # (N, T, B, C)
+        in_time = tf.gather_nd(norms, read_back)  # (N, T, B, C)
         in_time = tf.transpose(in_time, [0, 2, 1, 3])  # (N, B, T, C)
         return in_time, written
 
@@ -356,6 +354,16 @@ def _compiled(cell: Cell) -> _Compiled:
 
 
 # ---- connectivity: the driver -------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=8)
+def _no_layer_below(device: str | None) -> tf.Tensor:
+    """An empty TensorList, what layer 0 is given for ``below`` (made once per device: making
+    one costs milliseconds)."""
+    with tf.device(device):
+        return tf.raw_ops.EmptyTensorList(
+            element_shape=tf.constant([-1, -1]), max_num_elements=0, element_dtype=tf.float32
+        )
 
 
 def _first_step(spec: NetworkSpec, layer: int, lengths: np.ndarray, c0: int, c1: int) -> int:
@@ -410,32 +418,20 @@ def connectivity(
             initial = initial_states(
                 spec, batch, given[index] if index < len(given) else None, device
             )
-            initial = tf.reshape(initial, [directions, batch, -1])  # (N, B, S*H)
-            width = spec.num_blocks * spec.hidden_size
-            w = tf.reshape(layer_weights(spec, weights[index]), [directions, -1, width])
-            layers.append(
-                (compiled.prepare(x, lengths_t, backward, initial, tf.constant(states), w), w)
-            )
+            w = tf.constant(layer_weights(spec, weights[index]))
+            layers.append((x, initial, tf.constant(states), w))
             x = tf.constant(np.concatenate([r.outputs for r in runs], -1).transpose(1, 0, 2))
-        nothing = tf.raw_ops.EmptyTensorList(
-            element_shape=tf.constant([-1, -1]), max_num_elements=0, element_dtype=tf.float32
-        )
+        nothing = _no_layer_below(device)
         for c0 in range(0, longest, chunk):
             c1 = min(c0 + chunk, longest)
             below, below_span = nothing, [0, 0]
-            for index, (local, w) in enumerate(layers):
+            for index, (x_l, initial, states, w) in enumerate(layers):
                 span = [_first_step(spec, index, lengths, c0, c1), longest]
-                scalars = (*below_span, size, c0, c1 - c0, *span)
-                result, below = compiled.chunk(
-                    *local,
-                    w,
-                    below,
-                    lengths_t,
-                    backward,
-                    *(tf.constant(v, tf.int32) for v in scalars),
-                    tf.constant(index == 0),
-                    tf.constant(index < top),
-                )
+                scalars = (*below_span, size, c0, c1 - c0, *span, index == 0, index < top)
+                result, below = compiled.layer(
+                    x_l, lengths_t, backward, initial, states, w, below,
+                    tf.constant(scalars, tf.int32),
+                )  # fmt: skip
                 norms[index, :, :, :, c0:c1] = result.numpy()
                 below_span = span
     return [
