@@ -146,22 +146,21 @@ class _Compiled:
         self.cell = cell
         self.num_states = len(cell.states)
         self.unitwise = isinstance(cell, UnitwiseCell)
-        self.layer = fast_call(
-            tf.function(
-                self._layer,
-                autograph=False,
-                input_signature=(
-                    tf.TensorSpec([None, None, None], tf.float32, name="x"),  # (T, B, D)
-                    tf.TensorSpec([None], tf.int32, name="lengths"),  # (B,)
-                    tf.TensorSpec([None], tf.bool, name="backward"),  # (N,)
-                    tf.TensorSpec(None, tf.float32, name="initial"),  # ([N,] B, S*H)
-                    tf.TensorSpec([None, None, None, None], tf.float32, name="states"),
-                    tf.TensorSpec(None, tf.float32, name="weights"),  # ([N,] D + H + 2, G*H)
-                    tf.TensorSpec([], tf.variant, name="below"),
-                    tf.TensorSpec([len(SCALARS)], tf.int32, name="scalars"),
-                ),
-            )
+        self.function = tf.function(
+            self._layer,
+            autograph=False,
+            input_signature=(
+                tf.TensorSpec([None, None, None], tf.float32, name="x"),  # (T, B, D)
+                tf.TensorSpec([None], tf.int32, name="lengths"),  # (B,)
+                tf.TensorSpec([None], tf.bool, name="backward"),  # (N,)
+                tf.TensorSpec(None, tf.float32, name="initial"),  # ([N,] B, S*H)
+                tf.TensorSpec([None, None, None, None], tf.float32, name="states"),
+                tf.TensorSpec(None, tf.float32, name="weights"),  # ([N,] D + H + 2, G*H)
+                tf.TensorSpec([], tf.variant, name="below"),
+                tf.TensorSpec([len(SCALARS)], tf.int32, name="scalars"),
+            ),
         )
+        self.layer = fast_call(self.function)
 
     def _layer(self, x, lengths, backward, initial, states, weights, below, scalars):
         steps, batch, size = tf.unstack(tf.shape(x))
@@ -347,7 +346,8 @@ class _Compiled:
 _COMPILED: dict[str, _Compiled] = {}
 
 
-def _compiled(cell: Cell) -> _Compiled:
+def compiled_connectivity(cell: Cell) -> _Compiled:
+    """The compiled connectivity of ``cell``'s variant, built (and traced) on first use."""
     if cell.key not in _COMPILED:
         _COMPILED[cell.key] = _Compiled(cell)
     return _COMPILED[cell.key]
@@ -402,7 +402,7 @@ def connectivity(
     norms = np.zeros((spec.num_layers, directions, batch, steps, steps), np.float32)
     longest = int(lengths.max(initial=0))
     given = list(initial_state or [])
-    compiled = _compiled(spec.variant)
+    compiled = compiled_connectivity(spec.variant)
     chunk = chunk_size(spec, batch, steps, size)
     top = spec.num_layers - 1
     with tf.device(device):
