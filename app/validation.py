@@ -24,6 +24,10 @@ from app.schemas import InitialState, RunRequest, Weights
 from app.settings import Settings
 
 StateArrays = dict[str, np.ndarray]
+# spec, inputs (B, T, D), lengths (B,), weights, initial states: what the engine's runs read
+RunArguments = tuple[
+    NetworkSpec, np.ndarray, np.ndarray, list[LayerWeights], list[dict[str, StateArrays]] | None
+]
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,11 @@ class PreparedRun:
     weights: list[LayerWeights]
     numbers: int  # how many numbers the response carries
     analysis: tuple[str, ...] = ()  # the analyses asked for, in ANALYSES order
+
+    @property
+    def run_arguments(self) -> "RunArguments":
+        """What ``run_network`` and ``analyse`` read: spec, inputs, lengths, weights, states."""
+        return self.spec, self.inputs, self.lengths, self.weights, self.initial_state
 
     @property
     def key(self) -> str:

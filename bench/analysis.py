@@ -36,17 +36,11 @@ KINDS = {"plain": (), "connectivity": ("connectivity",), "trajectory": ("traject
 
 
 def engine_call(prepared: PreparedRun, names: tuple[str, ...]):
-    arguments = (
-        prepared.spec,
-        prepared.inputs,
-        prepared.lengths,
-        prepared.weights,
-        prepared.initial_state,
-    )
+    """What the engine thread runs for ``prepared`` with the analyses ``names``."""
 
     def call():
-        run = unroll.run_network(*arguments)
-        return analyse(*arguments, run, names) if names else run
+        run = unroll.run_network(*prepared.run_arguments)
+        return analyse(*prepared.run_arguments, run, names) if names else run
 
     return call
 

@@ -79,18 +79,11 @@ class EngineHost:
         from app.engine.unroll import run_network
 
         device = device or self.device_for(prepared)
-        arguments = (
-            prepared.spec,
-            prepared.inputs,
-            prepared.lengths,
-            prepared.weights,
-            prepared.initial_state,
-        )
         started = time.perf_counter()
-        network = run_network(*arguments, device=device)
+        network = run_network(*prepared.run_arguments, device=device)
         plain = time.perf_counter() - started
         if prepared.analysis:
-            network = analyse(*arguments, network, prepared.analysis, device=device)
+            network = analyse(*prepared.run_arguments, network, prepared.analysis, device=device)
         seconds = time.perf_counter() - started
         self.cost.observe(run_macs(prepared), plain)
         meta = {

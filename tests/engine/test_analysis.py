@@ -11,47 +11,21 @@ from app.engine import analysis, config
 from app.engine.cells import VARIANTS, UnitwiseCell
 from app.engine.config import NetworkSpec
 from app.engine.unroll import run_network
-from app.engine.weights import DirectionWeights, seeded_weights
+from app.engine.weights import seeded_weights
 from tests.conftest import record_difference
 from tests.engine import equations, reference
+from tests.engine.cases import random_case
 
 VARIANTS_4 = [("rnn", True), ("lstm", True), ("gru", True), ("gru", False)]
 WEIGHT_NAMES = ("kernel", "recurrent_kernel", "bias")
 EPS = 1e-6
 
 
-def random_case(rng, cell, reset_after, bidirectional, num_layers, scale=1.0):
-    """A random network with random weights and initial states; lengths include 0 and T."""
-    batch, steps = int(rng.integers(2, 4)), int(rng.integers(2, 6))
-    size, hidden = int(rng.integers(1, 4)), int(rng.integers(1, 4))
-    spec = NetworkSpec(
-        cell,
-        hidden,
-        num_layers,
-        bidirectional,
-        reset_after,
-        forget_bias=float(rng.uniform(-1, 1.5)) if cell == "lstm" else 0.0,
+def small_case(rng, cell, reset_after, bidirectional, num_layers, scale=1.0):
+    """A random case small enough for finite differences, with random weights."""
+    return random_case(
+        rng, cell, reset_after, bidirectional, num_layers, (3, 5, 3), scale, keras_defaults=0.0
     )
-    x = rng.normal(0, 1.2 * scale, (batch, steps, size)).astype(np.float32)
-    lengths = rng.integers(0, steps + 1, batch).astype(np.int32)
-    lengths[0], lengths[1] = 0, steps
-    weights = [
-        {
-            d: DirectionWeights(
-                *(rng.normal(0, 0.8 * scale, a.shape).astype(np.float32) for a in w.arrays())
-            )
-            for d, w in layer.items()
-        }
-        for layer in seeded_weights(spec, size, 0)
-    ]
-    initial = [
-        {
-            d: {n: rng.normal(0, 0.5, (batch, hidden)).astype(np.float32) for n in spec.state_names}
-            for d in spec.directions
-        }
-        for _ in range(num_layers)
-    ]
-    return spec, x, lengths, weights, initial
 
 
 def finite_differences(states_h, x, lengths):
@@ -121,7 +95,7 @@ def test_connectivity_matches_float64_finite_differences(cell, reset_after, bidi
     seed = secrets.randbits(32)
     rng = np.random.default_rng(seed)
     layers = int(rng.integers(2, 4)) if bidirectional else int(rng.integers(1, 4))
-    case = random_case(rng, cell, reset_after, bidirectional, layers)
+    case = small_case(rng, cell, reset_after, bidirectional, layers)
     spec, x, lengths, weights, initial = case
     want = finite_differences(reference_states_h(spec, lengths, weights, initial), x, lengths)
     assert_matches_finite_differences(connectivity_of(case), want, seed)
@@ -130,7 +104,7 @@ def test_connectivity_matches_float64_finite_differences(cell, reset_after, bidi
 @pytest.mark.parametrize(("cell", "reset_after"), VARIANTS_4)
 def test_connectivity_is_exactly_zero_where_spec_says_and_positive_elsewhere(cell, reset_after):
     rng = np.random.default_rng(secrets.randbits(32))
-    case = random_case(rng, cell, reset_after, True, 2, scale=0.5)  # no float32 saturation
+    case = small_case(rng, cell, reset_after, True, 2, scale=0.5)  # no float32 saturation
     spec, x, lengths, *_ = case
     got = connectivity_of(case)
     steps = x.shape[1]
@@ -150,7 +124,7 @@ def test_chunks_of_sources_give_the_same_numbers(monkeypatch):
     exercised; the numbers stay those of one chunk."""
     rng = np.random.default_rng(secrets.randbits(32))
     for cell, bidirectional, layers in [("lstm", True, 3), ("rnn", False, 2)]:
-        case = random_case(rng, cell, True, bidirectional, layers)
+        case = small_case(rng, cell, True, bidirectional, layers)
         whole = connectivity_of(case)
         spec, x, *_ = case
         monkeypatch.setattr(config, "TANGENT_NUMBERS", 1)
