@@ -14,8 +14,10 @@ computed in float32, on the run's device, after the plain run and from its state
    ``x W`` and ``h U``, so S gradients of ``update`` (one per state, summed over units, which
    never mix) give every partial, for all steps, examples and directions at once; ``A_r`` and
    ``B_r`` are expanded from them with ``U`` and ``W`` at each step. Other cells (gru_tf1, whose
-   reset gate acts before ``U``) use ``GradientTape.batch_jacobian`` of the step, S·H gradients
-   at every step: correct for any cell, about 20× the work for an H = 64 LSTM.
+   reset gate acts before ``U``) differentiate their step at every step as a batch of S·H copies,
+   copy ``k`` seeded with state unit ``k`` (one gradient call): correct for any cell, and about
+   H times the elementwise work (``GradientTape.batch_jacobian`` of the whole step, tried first,
+   cost as much as the accumulation itself; docs/PERFORMANCE.md).
 2. **Forward accumulation.** The tangent ``Z_r = ∂s_r/∂(x_sources)`` has one column per source
    position and input unit, and ``Z_r = A_r Z_{r-1} + B_r Y_r``: ``Y_r`` is the tangent of what
    step ``r`` reads, the identity at ``x_s`` in layer 0 (so ``B_r`` lands in source column block
@@ -29,7 +31,7 @@ Forward, not reverse: reverse accumulation (an adjoint per output unit and step)
 instead of D, and needs a sweep down the stack for every layer whose connectivity is wanted, where
 forward mode gets every layer in one sweep up. Inputs here are one-hot characters or small vectors
 and D > H only for tiny hidden sizes, where either is cheap; only forward is implemented, and
-``connectivity_macs`` (refused above the setting ``max_connectivity_macs``) bounds its cost.
+``config.connectivity_cost`` (refused above the setting ``max_connectivity_macs``) bounds it.
 
 Exact zeros: ``h_t`` never reads a padding input, and where it cannot depend on ``x_s`` (forward
 ``s > t``, backward ``s < t``, below any bidirectional layer) its tangent columns start at 0 and
@@ -38,11 +40,14 @@ set to 0 by SPEC's definition. All of these are set to exactly 0 at the end as w
 float32 overflow may have done.
 
 Memory and time: sources are taken ``C`` positions at a time, the chunks outermost and the
-layers inside, so that one layer's output tangents (``T·B·C·D·N·H`` numbers) stay within
-``CHUNK_NUMBERS``. Each layer's local factors (or, for other cells, its inputs and previous
-states in reading order) are kept for all chunks: a few times the run's own per-step arrays.
-A chunk's loop starts at the first step that reads one of its sources (``s = c0`` forward, for
-the layers that see only the past) and ends at the longest length.
+layers inside, so that the output tangents alive at once (the layer below's and the one being
+written: ``T·B·C·D·N·H`` numbers each; the top layer writes none) stay within
+``config.TANGENT_NUMBERS``. They live in a TensorList with an element per position, direction
+and example, which the layer above gathers from at each step, without copies in between. Each
+call recomputes its layer's factors, vectorised over every step (a few times the run's own
+per-step arrays). A chunk's loop starts at the first step that reads one of its sources (forward
+from ``s = c0``, backward from ``len − c1``, in the layers below any bidirectional one) and ends
+at the longest length.
 
 Trajectory
 ----------
@@ -122,8 +127,18 @@ def _per_unit(matrix: tf.Tensor, blocks: int, hidden: tf.Tensor) -> tf.Tensor:
     return tf.transpose(tf.reshape(matrix, [directions, rows, blocks, hidden]), [0, 3, 2, 1])
 
 
-SCALARS = ("below_start", "below_stop", "input_size", "c0", "chunk", "start", "stop", "first",
-           "outputs")  # fmt: skip
+# The integers each call of a compiled layer reads, in order (first and outputs are 0 or 1).
+SCALARS = [
+    "below_start",
+    "below_stop",
+    "input_size",
+    "c0",
+    "chunk",
+    "start",
+    "stop",
+    "first",
+    "outputs",
+]
 
 
 class _Compiled:
@@ -427,11 +442,12 @@ def connectivity(
             below, below_span = nothing, [0, 0]
             for index, (x_l, initial, states, w) in enumerate(layers):
                 span = [_first_step(spec, index, lengths, c0, c1), longest]
-                scalars = (*below_span, size, c0, c1 - c0, *span, index == 0, index < top)
+                scalars = tf.constant(
+                    (*below_span, size, c0, c1 - c0, *span, index == 0, index < top), tf.int32
+                )  # SCALARS
                 result, below = compiled.layer(
-                    x_l, lengths_t, backward, initial, states, w, below,
-                    tf.constant(scalars, tf.int32),
-                )  # fmt: skip
+                    x_l, lengths_t, backward, initial, states, w, below, scalars
+                )
                 norms[index, :, :, :, c0:c1] = result.numpy()
                 below_span = span
     return [
