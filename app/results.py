@@ -6,7 +6,8 @@ Arrays stay numpy float32 until orjson writes them. Two encodings of the same re
   form (about 10 bytes a number);
 - ``b64``: every float array as a typed-array object that Plotly.js reads natively,
   ``{"dtype": "float32", "shape": "B,T,H", "bdata": "<base64 of the little-endian float32
-  values, C order>"}`` (5.33 bytes a number). ``shape`` is a comma-separated string, as
+  values, C order>"}`` (5.33 bytes a number), the analyses' arrays (connectivity, every
+  trajectory array) included. ``shape`` is a comma-separated string, as
   Plotly.js requires. Everything else (tokens, sequence_length, meta) is plain JSON, and so is
   ``config``, the request as it came, so that it can be sent back as it is.
 
@@ -33,12 +34,18 @@ PIECE_NUMBERS = 65_536  # numbers written by one call
 
 
 def _direction(run: "DirectionRun") -> dict[str, Any]:
-    return {
+    """One layer-direction, with the analyses it carries (SPEC section 6) after its arrays."""
+    result: dict[str, Any] = {
         "outputs": run.outputs,
         "states": run.states,
         "gates": run.gates,
         "final_state": run.final_state,
     }
+    if run.connectivity is not None:
+        result["connectivity"] = run.connectivity
+    if run.trajectory is not None:
+        result["trajectory"] = vars(run.trajectory)  # axes, mean, explained_variance_ratio, ...
+    return result
 
 
 def _weights(weights: DirectionWeights) -> dict[str, np.ndarray]:

@@ -5,7 +5,7 @@ declarations. Rules that depend on the settings or on several fields at once (sh
 vocabulary) are checked in ``app.validation`` and reported in the same error format.
 """
 
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import numpy as np
 from pydantic import (
@@ -16,8 +16,17 @@ from pydantic import (
     WrapValidator,
     model_validator,
 )
+from typing_extensions import TypeAliasType
 
-CellType = Literal["rnn", "lstm", "gru"]
+from app.engine.cells import cell_names
+from app.engine.config import ANALYSES
+
+if TYPE_CHECKING:  # the choices come from the engine's declarations (app/engine/cells.py)
+    CellType = str
+    AnalysisName = str
+else:
+    CellType = Literal[cell_names()]
+    AnalysisName = Literal[ANALYSES]
 
 
 def _keep_arrays(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
@@ -111,6 +120,12 @@ class RunRequest(Strict):
     initial_state: InitialState | None = None
     seed: int = Field(0, ge=0, le=2**32 - 1, description="Seed of the default weights.")
     weights: Weights | None = None
+    analysis: list[AnalysisName] = Field(
+        default_factory=list,
+        description="Analyses to add to every layer and direction (SPEC section 6): "
+        "`connectivity` (T at most `max_analysis_steps`) and `trajectory`. Order and repeats do "
+        "not matter: the normalised `config` lists each once, in that order.",
+    )
 
 
 class TypedArray(BaseModel):
@@ -127,11 +142,30 @@ MatrixOut = list[list[float]] | TypedArray
 Tensor3Out = list[list[list[float]]] | TypedArray
 
 
+class TrajectoryResult(BaseModel):
+    """Principal components of this layer-direction's `states.h` (SPEC section 6), `K = min(2,
+    H)`: fitted in float64 on the valid positions, every position projected."""
+
+    axes: MatrixOut = Field(description="[K][H], each oriented with its largest entry positive.")
+    mean: VectorOut = Field(description="[H], the mean of the valid states.")
+    explained_variance_ratio: VectorOut = Field(description="[K].")
+    components: Tensor3Out = Field(description="[B][T][K], padding positions included.")
+
+
 class DirectionResult(BaseModel):
     outputs: Tensor3Out
     states: dict[str, Tensor3Out]
     gates: dict[str, Tensor3Out]
     final_state: dict[str, MatrixOut]
+    connectivity: Tensor3Out | None = Field(
+        None,
+        description="[B][T][T], with `analysis` connectivity only: `[b][t][s]` is the Frobenius "
+        "norm of the Jacobian of `states.h[b][t]` with respect to the network input "
+        "`inputs[b][s]`, exactly 0 where it cannot depend on it and at padding positions.",
+    )
+    trajectory: TrajectoryResult | None = Field(
+        None, description="With `analysis` trajectory only."
+    )
 
 
 class LayerResult(BaseModel):
@@ -174,6 +208,29 @@ class RunResult(BaseModel):
     outputs: Tensor3Out
     weights: WeightsResult
     meta: Meta
+
+
+Expression = TypeAliasType("Expression", "str | int | float | list[Expression]")
+
+
+class Equation(BaseModel):
+    name: str = Field(description="The gate, state or helper this equation defines.")
+    value: Expression = Field(description="An expression (docs/CELLS.md).")
+
+
+class CellDescription(BaseModel):
+    """One cell variant as the engine declares it (docs/CELLS.md): its names, weight layout,
+    options and equations as data."""
+
+    key: str = Field(description="The variant's name, as `/compare?cells=` takes it.")
+    request: dict[str, str | bool] = Field(description="The request fields that select it.")
+    title: str
+    states: list[str] = Field(description="State names, in the order of results' `states`.")
+    gates: list[str] = Field(description="Gate names, in column-block order of the weights.")
+    blocks: int = Field(description="G: H-wide column blocks of kernel, recurrent kernel, bias.")
+    bias_rows: int = Field(description="2: an input bias row and a recurrent bias row.")
+    options: list[str] = Field(description="Request options this variant reads.")
+    equations: list[Equation] = Field(description="Evaluated in order; each defines `name`.")
 
 
 class Preset(BaseModel):

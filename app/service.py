@@ -215,7 +215,10 @@ def _check_finite(run: EngineRun) -> None:
     it, naming where, rather than serve ``null`` for the numbers JSON cannot carry."""
     for index, layer in enumerate(run.network.layers):
         for direction, result in layer.items():
-            for name, array in {"h": result.outputs, **result.states, **result.gates}.items():
+            arrays = {"h": result.outputs, **result.states, **result.gates}
+            if result.connectivity is not None:
+                arrays["connectivity"] = result.connectivity
+            for name, array in arrays.items():
                 if not np.isfinite(array).all():
                     b, t, _ = np.argwhere(~np.isfinite(array))[0]
                     raise InputError(

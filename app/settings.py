@@ -22,6 +22,18 @@ class Settings(BaseSettings):
     )
     max_body_bytes: int = Field(8_000_000, ge=1024, description="Largest request body in bytes.")
 
+    # The analyses of SPEC section 6 (connectivity's cost grows with T², D and (S·H)²).
+    max_analysis_steps: int = Field(
+        200, ge=1, description="Most timesteps (T) of a run that asks for connectivity."
+    )
+    max_connectivity_macs: int = Field(
+        500_000_000_000,
+        ge=1,
+        description="Most multiply-adds connectivity may cost, estimated from the request's "
+        "sizes (about 10 s on one core of the development machine; the engine runs one job at "
+        "a time).",
+    )
+
     max_query_bytes: int = Field(
         16_384, ge=256, description="Longest query string of GET /api/run in bytes (else 414)."
     )

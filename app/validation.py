@@ -16,13 +16,18 @@ from typing import Any, cast
 import numpy as np
 import orjson
 
-from app.engine.config import NetworkSpec
+from app.engine.cells import VARIANTS
+from app.engine.config import ANALYSES, TANGENT_NUMBERS, NetworkSpec, connectivity_cost
 from app.engine.weights import DirectionWeights, LayerWeights, expected_shapes, seeded_weights
 from app.errors import InputError, Loc
 from app.schemas import InitialState, RunRequest, Weights
 from app.settings import Settings
 
 StateArrays = dict[str, np.ndarray]
+# spec, inputs (B, T, D), lengths (B,), weights, initial states: what the engine's runs read
+RunArguments = tuple[
+    NetworkSpec, np.ndarray, np.ndarray, list[LayerWeights], list[dict[str, StateArrays]] | None
+]
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,12 @@ class PreparedRun:
     initial_state: list[dict[str, StateArrays]] | None
     weights: list[LayerWeights]
     numbers: int  # how many numbers the response carries
+    analysis: tuple[str, ...] = ()  # the analyses asked for, in ANALYSES order
+
+    @property
+    def run_arguments(self) -> "RunArguments":
+        """What ``run_network`` and ``analyse`` read: spec, inputs, lengths, weights, states."""
+        return self.spec, self.inputs, self.lengths, self.weights, self.initial_state
 
     @property
     def key(self) -> str:
@@ -218,8 +229,8 @@ def _initial_state(
         per_direction = {}
         for direction, (state, loc) in layer.items():
             if (state.c is not None) != ("c" in spec.state_names):
-                rule = "is required for lstm" if "c" in spec.state_names else "is only for lstm"
-                raise InputError((*loc, "c"), rule)
+                rule = "is required for" if "c" in spec.state_names else "is only for"
+                raise InputError((*loc, "c"), f"{rule} {_cells_with_state('c')}")
             per_direction[direction] = {
                 name: to_array(getattr(state, name), shape, (*loc, name), "[B][H]")
                 for name in spec.state_names
@@ -245,14 +256,21 @@ def _weights(request: RunRequest, spec: NetworkSpec, input_size: int) -> list[La
     return layers
 
 
+def _cells_with_state(name: str) -> str:
+    """The request cells whose states include ``name``, as a message says them."""
+    cells = dict.fromkeys(str(v.request["cell"]) for v in VARIANTS.values() if name in v.states)
+    return " and ".join(cells)
+
+
 def name_of_shape(name: str, spec: NetworkSpec) -> str:
-    """How a weight's shape reads in messages, e.g. ``[D][4H]``."""
+    """How a weight's shape reads in messages, e.g. ``[D][4H]`` or ``[2][3H]``."""
     g = f"{spec.num_blocks}H" if spec.num_blocks > 1 else "H"
     if name == "kernel":
         return f"[D][{g}]"
     if name == "recurrent_kernel":
         return f"[H][{g}]"
-    return "[2][3H]" if len(spec.bias_shape) == 2 else f"[{g}]"
+    rows = spec.variant.bias_rows
+    return f"[{rows}][{g}]" if rows > 1 else f"[{g}]"
 
 
 def weight_count(spec: NetworkSpec, input_size: int) -> int:
@@ -265,14 +283,31 @@ def weight_count(spec: NetworkSpec, input_size: int) -> int:
     return len(spec.directions) * per_direction
 
 
+def analysis_numbers(spec: NetworkSpec, batch: int, steps: int, analysis: tuple[str, ...]) -> int:
+    """How many numbers the analyses add to one layer-direction: connectivity (B, T, T);
+    trajectory axes (K, H), mean (H), ratios (K) and components (B, T, K), ``K = min(2, H)``."""
+    k = min(2, spec.hidden_size)
+    sizes = {
+        "connectivity": batch * steps * steps,
+        "trajectory": k * spec.hidden_size + spec.hidden_size + k + batch * steps * k,
+    }
+    return sum(sizes[name] for name in analysis)
+
+
 def count_numbers(
-    spec: NetworkSpec, batch: int, steps: int, input_size: int, echoed: int = 0
+    spec: NetworkSpec,
+    batch: int,
+    steps: int,
+    input_size: int,
+    echoed: int = 0,
+    analysis: tuple[str, ...] = (),
 ) -> int:
-    """How many numbers a run's response carries: inputs, every array, weights, and the
-    ``echoed`` numbers of the request's own arrays repeated in ``config``."""
+    """How many numbers a run's response carries: inputs, every array, weights, the
+    ``echoed`` numbers of the request's own arrays repeated in ``config``, and the analyses."""
     per_step = batch * steps * spec.hidden_size
     per_direction = per_step * (1 + len(spec.state_names) + len(spec.gate_names))
     per_direction += batch * spec.hidden_size * len(spec.state_names)
+    per_direction += analysis_numbers(spec, batch, steps, analysis)
     top = batch * steps * spec.output_size
     return (
         batch * steps * input_size
@@ -314,8 +349,11 @@ def prepare_run(request: RunRequest, settings: Settings) -> PreparedRun:
         forget_bias=request.forget_bias,
     )
     shape = _input_shape(request, settings)
+    analysis = tuple(name for name in ANALYSES if name in request.analysis)
+    if "connectivity" in analysis:
+        _connectivity_limits(spec, shape, settings)
     numbers = count_numbers(
-        spec, shape.batch, shape.steps, shape.size, _echoed(request, spec, shape)
+        spec, shape.batch, shape.steps, shape.size, _echoed(request, spec, shape), analysis
     )
     if numbers > settings.max_numbers:
         raise InputError(
@@ -328,7 +366,7 @@ def prepare_run(request: RunRequest, settings: Settings) -> PreparedRun:
     initial_state = _initial_state(request, spec, shape.batch)
     weights = _weights(request, spec, shape.size)
     return PreparedRun(
-        request=_normalised(request, shape, lengths, inputs, initial_state, weights),
+        request=_normalised(request, shape, lengths, inputs, initial_state, weights, analysis),
         spec=spec,
         inputs=inputs,
         lengths=lengths,
@@ -336,7 +374,34 @@ def prepare_run(request: RunRequest, settings: Settings) -> PreparedRun:
         initial_state=initial_state,
         weights=weights,
         numbers=numbers,
+        analysis=analysis,
     )
+
+
+def _connectivity_limits(spec: NetworkSpec, shape: _Input, settings: Settings) -> None:
+    """Connectivity's own limits: T (``max_analysis_steps``), and its cost, estimated from the
+    sizes (multiply-adds, ``max_connectivity_macs``; working memory for one source position)."""
+    loc: Loc = ("analysis",)
+    if shape.steps > settings.max_analysis_steps:
+        raise InputError(
+            loc,
+            f"connectivity needs T <= {settings.max_analysis_steps} (setting "
+            f"max_analysis_steps); T is {shape.steps}: use fewer steps or drop connectivity",
+        )
+    macs, per_source = connectivity_cost(spec, shape.batch, shape.steps, shape.size)
+    smaller = "use fewer steps, examples, inputs, hidden units or layers, or drop connectivity"
+    if macs > settings.max_connectivity_macs:
+        raise InputError(
+            loc,
+            f"connectivity would cost about {macs:.3g} multiply-adds, above the limit of "
+            f"{settings.max_connectivity_macs:.3g} (setting max_connectivity_macs): {smaller}",
+        )
+    if per_source > TANGENT_NUMBERS:
+        raise InputError(
+            loc,
+            f"connectivity would need {per_source} working numbers for one source position, "
+            f"above the engine's {TANGENT_NUMBERS}: {smaller}",
+        )
 
 
 def _normalised(
@@ -346,14 +411,17 @@ def _normalised(
     inputs: np.ndarray,
     initial_state: list[dict[str, StateArrays]] | None,
     weights: list[LayerWeights],
+    analysis: tuple[str, ...],
 ) -> RunRequest:
-    """The request with defaults, vocabulary and lengths filled in, its arrays the float32
-    arrays the engine reads (so equal runs have equal keys, however their numbers were written)."""
+    """The request with defaults, vocabulary and lengths filled in, the analyses each once in
+    ``ANALYSES`` order, its arrays the float32 arrays the engine reads (so equal runs have equal
+    keys, however their numbers or analyses were written)."""
     given = request.input
     update = {"vocabulary": shape.vocabulary} if given.text is not None else {"values": inputs}
     fields: dict[str, Any] = {
         "input": given.model_copy(update=update),
         "sequence_length": lengths.tolist(),
+        "analysis": list(analysis),
     }
     if request.initial_state is not None and initial_state is not None:
         fields["initial_state"] = _with_arrays(request.initial_state, initial_state)

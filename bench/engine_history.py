@@ -1,15 +1,16 @@
 """The engine before and after: an earlier commit's ``run_network`` against today's, interleaved.
 
-The earlier ``app/engine/unroll.py`` is read from git (``git show COMMIT:app/engine/unroll.py``)
-and loaded as a module beside today's; both use today's cells and the same thread settings (the
-server's defaults unless ``--tf-default-threads``). Default commit: 3cc71a9, the first engine
+The earlier engine package (every ``app/engine/*.py`` of COMMIT, read with ``git show``) is loaded
+as a package of its own beside today's, so that its ``unroll.py`` runs with the cells it was
+written for; both get today's prepared runs (specs, inputs, weights) and the same thread settings
+(the server's defaults unless ``--tf-default-threads``). Default commit: 3cc71a9, the first engine
 (one ``tf.function`` call per layer and direction, a masked time loop).
 
 Usage: ``.venv/bin/python -m bench.engine_history [--commit 3cc71a9] [--quick]``.
 """
 
 import argparse
-import importlib.util
+import importlib
 import subprocess
 import sys
 import tempfile
@@ -29,22 +30,23 @@ from app.validation import prepare_run
 from bench.common import ROOT, interleaved, machine, median_ms, table
 
 
-def load_engine(commit: str) -> ModuleType:
-    source = subprocess.run(
-        ["git", "show", f"{commit}:app/engine/unroll.py"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
+def git(*args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=ROOT, capture_output=True, text=True, check=True
     ).stdout
-    path = Path(tempfile.mkdtemp()) / f"unroll_{commit}.py"
-    path.write_text(source)
-    spec = importlib.util.spec_from_file_location(f"unroll_{commit}", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
+
+
+def load_engine(commit: str) -> ModuleType:
+    """COMMIT's ``app.engine`` as the package ``engine_COMMIT``; its ``unroll`` module."""
+    name = f"engine_{commit}"
+    package = Path(tempfile.mkdtemp()) / name
+    package.mkdir()
+    for path in git("ls-tree", "--name-only", f"{commit}:app/engine").split():
+        if path.endswith(".py"):
+            source = git("show", f"{commit}:app/engine/{path}")
+            (package / path).write_text(source.replace("app.engine", name))
+    sys.path.insert(0, str(package.parent))
+    return importlib.import_module(f"{name}.unroll")
 
 
 def main() -> None:

@@ -20,14 +20,19 @@ mixed in arithmetic.
 """
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import tensorflow as tf
 
-from app.engine.cells import Cell, make_cell
-from app.engine.config import CellName, NetworkSpec
+from app.engine.cells import VARIANTS, Cell
+from app.engine.config import NetworkSpec
 from app.engine.weights import LayerWeights, seeded_weights
+
+if TYPE_CHECKING:
+    from app.engine.analysis import Trajectory
 
 StateArrays = dict[str, np.ndarray]
 
@@ -40,6 +45,8 @@ class DirectionRun:
     states: StateArrays  # name -> (B, T, H), the state after each step
     gates: StateArrays  # name -> (B, T, H), after activation; 0 at padding steps
     final_state: StateArrays  # name -> (B, H), after the last valid step
+    connectivity: np.ndarray | None = None  # (B, T, T) when asked for (analysis.py)
+    trajectory: "Trajectory | None" = None  # when asked for (analysis.py)
 
 
 @dataclass(frozen=True)
@@ -59,7 +66,8 @@ def _time_loop(
     """Run ``cell`` over the ``steps`` steps of ``xw`` (T, ..., G*H), unmasked.
 
     ``...`` is ``B`` (one direction) or ``N, B`` (directions batched). Returns (T, ..., K*H): at
-    each step ``[h, states..., gates...]`` concatenated on the last axis (``K = 1 + S + G``).
+    each step ``[h, states..., gates...]`` concatenated on the last axis (``K = 1 + S + G``
+    parts).
     """
 
     def step(t, packed, *states):
@@ -81,7 +89,7 @@ def _compile_layer(
     With one direction the weights and states have no direction axis and the matmuls are 2-D;
     with two, the directions are stacked on a leading axis and batched.
     """
-    blocks = 1 + num_states + num_gates  # K: the output, the states, the gates
+    parts = 1 + num_states + num_gates  # K: the output, the states, the gates
     lead = [None] * (directions - 1)  # the direction axis, if any
 
     @tf.function(
@@ -130,7 +138,7 @@ def _compile_layer(
         fill = tf.pad(final, [[0, 0], [hidden, num_gates * hidden]])  # output 0, gates 0
         valid = tf.range(steps)[:, None, None] < lengths_per_row[:, None]  # (T, N*B, 1)
         seq = tf.where(valid, seq, fill)  # reading order
-        seq = tf.reshape(seq, [steps, directions, batch, blocks, hidden])
+        seq = tf.reshape(seq, [steps, directions, batch, parts, hidden])
         if directions == 2:
             backward = tf.reverse_sequence(seq[:, 1], lengths, seq_axis=0, batch_axis=1)
             seq = tf.stack([seq[:, 0], backward], axis=1)  # time order
@@ -148,56 +156,56 @@ def _compile_layer(
     return layer
 
 
-_LAYERS: dict[tuple[str, bool, int], tf.types.experimental.GenericFunction] = {}
-_GRAPHS: dict[tuple[str, bool, int], tf.types.experimental.AtomicFunction] = {}
-
-
-def _variant(spec: NetworkSpec) -> tuple[str, bool, int]:
-    return spec.cell, spec.cell == "gru" and spec.reset_after, len(spec.directions)
+_LAYERS: dict[tuple[str, int], tf.types.experimental.GenericFunction] = {}
+_CALLS: dict[tuple[str, int], Callable[..., tuple]] = {}
 
 
 def compiled_layer(spec: NetworkSpec) -> tf.types.experimental.GenericFunction:
     """The compiled layer for ``spec``'s cell variant and direction count, built once per
-    process."""
-    key = _variant(spec)
+    process: a public, differentiable ``tf.function``."""
+    key = spec.variant.key, len(spec.directions)
     if key not in _LAYERS:
         _LAYERS[key] = _compile_layer(
-            make_cell(spec), len(spec.state_names), len(spec.gate_names), key[2]
+            spec.variant, len(spec.state_names), len(spec.gate_names), key[1]
         )
     return _LAYERS[key]
 
 
-def _graph(spec: NetworkSpec) -> tf.types.experimental.AtomicFunction:
-    """The traced graph of ``compiled_layer(spec)``, called with flat tensors.
+def fast_call(function: tf.types.experimental.GenericFunction) -> Callable[..., tuple]:
+    """A call of ``function`` (a ``tf.function`` with an input signature) with flat tensors.
 
-    Calling it directly skips ``tf.function``'s argument binding and type checks (a few hundred
-    microseconds a call): the inputs are built here, always in the signature's order and types.
+    The traced graph's ``inference_fn.call_flat`` skips ``tf.function``'s argument binding and
+    type checks, about 0.1-0.2 ms a call, most of a small run's margin (docs/PERFORMANCE.md,
+    "The private call"). It is TensorFlow's semi-private API and carries no gradients, so it is
+    kept behind this one function: where it is missing (another TensorFlow version), the public
+    ``tf.function`` is the call. Callers pass tensors in the signature's order and types.
     """
-    key = _variant(spec)
-    if key not in _GRAPHS:
-        concrete = compiled_layer(spec).get_concrete_function()
-        assert not concrete.captured_inputs, "the layer captures no tensors"
-        _GRAPHS[key] = concrete.inference_fn
-    return _GRAPHS[key]
+    concrete = function.get_concrete_function()
+    graph = getattr(concrete, "inference_fn", None)
+    if graph is None or not hasattr(graph, "call_flat") or concrete.captured_inputs:
+        return function
+    return graph.call_flat
+
+
+def _layer_call(spec: NetworkSpec) -> Callable[..., tuple]:
+    """``fast_call(compiled_layer(spec))``, made once per cell variant and direction count."""
+    key = spec.variant.key, len(spec.directions)
+    if key not in _CALLS:
+        _CALLS[key] = fast_call(compiled_layer(spec))
+    return _CALLS[key]
 
 
 def warm_up(device: str | None = None) -> None:
     """Trace every compiled layer and run it once on ``device`` (TensorFlow optimises a graph
     on its first run), so that no request pays for it."""
-    variants: tuple[tuple[CellName, bool], ...] = (
-        ("rnn", True),
-        ("lstm", True),
-        ("gru", True),
-        ("gru", False),
-    )
-    for cell, reset_after in variants:
+    for variant in VARIANTS.values():
         for bidirectional in (False, True):
-            spec = NetworkSpec(cell, 1, bidirectional=bidirectional, reset_after=reset_after)
+            spec = NetworkSpec(**variant.request, hidden_size=1, bidirectional=bidirectional)
             inputs, lengths = np.zeros((1, 1, 1), np.float32), np.ones(1, np.int32)
             run_network(spec, inputs, lengths, seeded_weights(spec, 1, 0), device=device)
 
 
-def _layer_weights(spec: NetworkSpec, weights: LayerWeights) -> np.ndarray:
+def layer_weights(spec: NetworkSpec, weights: LayerWeights) -> np.ndarray:
     """One layer's weights as its compiled function reads them: per direction, the rows of the
     kernel (D), the recurrent kernel (H), the input bias and the recurrent bias, (D + H + 2, G*H);
     directions stacked on a leading axis when there are two."""
@@ -216,7 +224,7 @@ def _zeros(device: str | None, shape: tuple[int, ...]) -> tf.Tensor:
         return tf.zeros(shape)
 
 
-def _initial_states(
+def initial_states(
     spec: NetworkSpec, batch: int, given: dict[str, StateArrays] | None, device: str | None
 ) -> tf.Tensor:
     """One layer's initial states ([N,] B, S*H), the states side by side; missing ones are 0."""
@@ -247,17 +255,17 @@ def run_network(
     batch, hidden = inputs.shape[0], spec.hidden_size
     num_states = len(spec.state_names)
     given = list(initial_state or [])
-    graph = _graph(spec)
+    call = _layer_call(spec)
     layers = []
     with tf.device(device):
         x = tf.constant(inputs.transpose(1, 0, 2), tf.float32)  # (T, B, D)
         lengths_tensor = tf.constant(lengths, tf.int32)
         for layer in range(spec.num_layers):
-            initial = _initial_states(
+            initial = initial_states(
                 spec, batch, given[layer] if layer < len(given) else None, device
             )
-            per_step, finals, x = graph.call_flat(
-                x, lengths_tensor, initial, tf.constant(_layer_weights(spec, weights[layer]))
+            per_step, finals, x = call(
+                x, lengths_tensor, initial, tf.constant(layer_weights(spec, weights[layer]))
             )
             per_step = per_step.numpy()  # (K, N, B, T, H)
             finals = finals.numpy().reshape(-1, batch, num_states, hidden)  # (N, B, S, H)

@@ -3,8 +3,8 @@
 Seeded weights are drawn with numpy's PCG64 generator, which gives the same stream on every
 machine, from a seed sequence ``(seed, layer, direction)``: a layer's weights do not depend on how
 many layers sit above it. The kernel is Glorot-uniform, the recurrent kernel orthogonal (QR in
-float64, signs fixed as Keras does), the bias zeros with the LSTM forget block at 1.0. Values are
-computed in float64 and rounded once to float32.
+float64, signs fixed as Keras does), the bias the cell's seeded bias (zeros, the LSTM forget block
+at 1.0). Values are computed in float64 and rounded once to float32.
 """
 
 import hashlib
@@ -56,9 +56,7 @@ def seeded_weights(spec: NetworkSpec, input_size: int, seed: int) -> list[LayerW
             rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, layer, index])))
             kernel = glorot_uniform(rng, (size_in, blocks * hidden))
             recurrent_kernel = orthogonal(rng, (hidden, blocks * hidden))
-            bias = np.zeros(spec.bias_shape)
-            if spec.cell == "lstm":
-                bias[hidden : 2 * hidden] = 1.0
+            bias = spec.variant.seeded_bias(hidden)
             per_direction[direction] = DirectionWeights(
                 *(a.astype(np.float32) for a in (kernel, recurrent_kernel, bias))
             )

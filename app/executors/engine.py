@@ -16,7 +16,6 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from app.engine.config import CellName
 from app.errors import InputError
 from app.executors.base import CostModel, EngineRun, TrainedEpoch, TrainSnapshot, run_macs
 from app.presets import presets
@@ -84,21 +83,20 @@ class EngineHost:
         return GPU if step_macs(prepared) >= self.settings.gpu_min_step_macs else CPU
 
     def run(self, prepared: PreparedRun, device: str | None = None) -> EngineRun:
-        """Run ``prepared`` on the engine (on ``device``, or where ``device_for`` sends it)."""
+        """Run ``prepared`` on the engine (on ``device``, or where ``device_for`` sends it), with
+        the analyses it asks for. ``compute_ms`` counts both; the cost model learns from the
+        plain run alone, whose rate it models."""
+        from app.engine.analysis import analyse
         from app.engine.unroll import run_network
 
         device = device or self.device_for(prepared)
         started = time.perf_counter()
-        network = run_network(
-            prepared.spec,
-            prepared.inputs,
-            prepared.lengths,
-            prepared.weights,
-            prepared.initial_state,
-            device=device,
-        )
+        network = run_network(*prepared.run_arguments, device=device)
+        plain = time.perf_counter() - started
+        if prepared.analysis:
+            network = analyse(*prepared.run_arguments, network, prepared.analysis, device=device)
         seconds = time.perf_counter() - started
-        self.cost.observe(run_macs(prepared), seconds)
+        self.cost.observe(run_macs(prepared), plain)
         meta = {
             "tensorflow": self.tensorflow_version,
             "device": device,
@@ -109,7 +107,7 @@ class EngineHost:
 
     # ---- training (SPEC section 8) ------------------------------------------------------------
 
-    def warm_training(self, cell: CellName, reset_after: bool) -> None:
+    def warm_training(self, cell: str, reset_after: bool) -> None:
         """Train one cell variant for an epoch: a compiled layer's first gradient builds its
         backward graph (a few hundred milliseconds). ``load`` does it for the default cell,
         what ``/learn`` opens with; another variant's first training pays it in its first epoch

@@ -1,19 +1,24 @@
-"""The JSON API: run a network (POST, or GET for cacheable embeds), list the presets.
+"""The JSON API: run a network (POST, or GET for cacheable embeds), list the presets and the
+cell variants.
 
 Routes stay thin: ``app.service.RunService`` owns preparation, admission, single flight and the
 cache. A request's deadline counts from its arrival (``app.middleware`` stamps it).
 """
 
+import hashlib
+from functools import lru_cache
 from typing import Annotated
 
+import orjson
 from fastapi import APIRouter, Query, Request, Response
 
 from app.deps import RunQueryDep, ServiceDep, SettingsDep
+from app.engine.cells import describe_all
 from app.i18n import Language
 from app.middleware import deadline_of
 from app.presets import presets
 from app.results import Encoding
-from app.schemas import Preset, RunResult
+from app.schemas import CellDescription, Preset, RunResult
 
 router = APIRouter(prefix="/api", tags=["api"])
 
@@ -126,3 +131,26 @@ LANG = Query(description="The language of the titles and descriptions: `en` or `
 def list_presets(lang: Annotated[Language, LANG] = "en") -> list[Preset]:
     """The seed notebook's ten examples, each a ready run configuration, described in `lang`."""
     return list(presets(lang).values())
+
+
+@lru_cache(maxsize=1)
+def _cells_body() -> tuple[bytes, str]:
+    """``GET /api/cells``' body, and its ETag: the declarations change only with the code."""
+    body = orjson.dumps(describe_all())
+    return body, '"' + hashlib.sha256(body).hexdigest() + '"'
+
+
+@router.get(
+    "/cells",
+    response_model=dict[str, CellDescription],
+    responses={304: {"description": "`If-None-Match` names the current ETag."}},
+)
+def list_cells(request: Request, settings: SettingsDep) -> Response:
+    """Every cell variant, by key (`rnn`, `lstm`, `gru`, `gru_tf1`): the engine's own
+    declaration of its states, gates, weight layout, options and equations as data
+    (docs/CELLS.md). Cacheable: `ETag`, `Cache-Control`, `If-None-Match` answers 304."""
+    body, etag = _cells_body()
+    headers = {"ETag": etag, "Cache-Control": f"public, max-age={settings.cache_max_age_s}"}
+    if etag_matches(request.headers.get("if-none-match"), etag):
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type="application/json", headers=headers)

@@ -55,8 +55,12 @@ def run_direction(cell, x, lengths, weights, initial, reset_after, forget_bias, 
     batch, steps, _ = x.shape
     kernel, recurrent_kernel, bias = (np.asarray(a, np.float64) for a in weights)
     hidden = recurrent_kernel.shape[0]
-    names = ("h", "c") if cell == "lstm" else ("h",)
-    gate_names = {"rnn": (), "lstm": "ifgo", "gru": "zrn"}[cell]
+    zero = np.zeros(hidden)  # a probe step: the names are those this module's math computes
+    probe_states, probe_gates = cell_step(
+        cell, x[0, 0], {"h": zero, "c": zero}, kernel, recurrent_kernel, bias, reset_after,
+        forget_bias,
+    )  # fmt: skip
+    names, gate_names = tuple(probe_states), tuple(probe_gates)
     outputs = np.zeros((batch, steps, hidden))
     states = {n: np.zeros((batch, steps, hidden)) for n in names}
     gates = {g: np.zeros((batch, steps, hidden)) for g in gate_names}

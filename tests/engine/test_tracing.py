@@ -1,9 +1,11 @@
-"""A compiled layer is traced once per cell variant and direction count, whatever the
-configuration."""
+"""A compiled layer is traced once per cell variant and direction count, and connectivity's
+function once per cell variant, whatever the configuration."""
 
 import numpy as np
 import pytest
 
+from app.engine import unroll
+from app.engine.analysis import compiled_connectivity, connectivity
 from app.engine.config import NetworkSpec
 from app.engine.unroll import compiled_layer, run_network, warm_up
 from app.engine.weights import seeded_weights
@@ -51,3 +53,36 @@ def test_explicit_cpu_device_gives_the_same_numbers():
     default = run_network(spec, x, lengths, weights)
     placed = run_network(spec, x, lengths, weights, device="/device:CPU:0")
     np.testing.assert_array_equal(default.outputs, placed.outputs)
+
+
+def test_the_public_call_gives_the_private_calls_numbers(monkeypatch):
+    """``fast_call`` keeps TensorFlow's semi-private call behind one function; the public
+    ``tf.function`` it falls back to computes the same run."""
+    spec = NetworkSpec("gru", 3, 2, True, reset_after=False)
+    rng = np.random.default_rng()
+    x = rng.normal(size=(2, 5, 3)).astype(np.float32)
+    lengths = np.array([5, 3], np.int32)
+    weights = seeded_weights(spec, 3, 2)
+    private = run_network(spec, x, lengths, weights)
+    monkeypatch.setattr(unroll, "_CALLS", {(spec.variant.key, 2): compiled_layer(spec)})
+    public = run_network(spec, x, lengths, weights)
+    np.testing.assert_array_equal(public.outputs, private.outputs)
+
+
+@pytest.mark.parametrize(("cell", "reset_after"), [("lstm", True), ("gru", False)])
+def test_connectivity_traces_once_per_cell_variant(cell, reset_after):
+    rng = np.random.default_rng()
+    counts = []
+    for batch, steps, size, hidden, layers, bidirectional in [
+        (2, 3, 2, 2, 1, False),
+        (3, 6, 1, 3, 3, True),
+        (1, 2, 4, 1, 2, False),
+    ]:
+        spec = NetworkSpec(cell, hidden, layers, bidirectional, reset_after)
+        x = rng.normal(size=(batch, steps, size)).astype(np.float32)
+        lengths = rng.integers(0, steps + 1, batch).astype(np.int32)
+        weights = seeded_weights(spec, size, 0)
+        run = run_network(spec, x, lengths, weights)
+        connectivity(spec, x, lengths, weights, None, run)
+        counts.append(compiled_connectivity(spec.variant).function.experimental_get_tracing_count())
+    assert counts == [1, 1, 1]

@@ -7,49 +7,12 @@ import pytest
 
 from app.engine.config import NetworkSpec
 from app.engine.unroll import run_network
-from app.engine.weights import DirectionWeights, seeded_weights
+from app.engine.weights import seeded_weights
 from tests.conftest import record_difference
 from tests.engine import reference
+from tests.engine.cases import random_case
 
 VARIANTS = [("rnn", True), ("lstm", True), ("gru", True), ("gru", False)]
-
-
-def random_case(
-    rng: np.random.Generator, cell: str, reset_after: bool, bidirectional: bool, num_layers: int
-):
-    """A random network, inputs, lengths (always including 0 and T), weights and states."""
-    batch, steps = int(rng.integers(2, 5)), int(rng.integers(1, 8))
-    input_size, hidden = int(rng.integers(1, 6)), int(rng.integers(1, 6))
-    spec = NetworkSpec(
-        cell,
-        hidden,
-        num_layers,
-        bidirectional,
-        reset_after,
-        forget_bias=float(rng.uniform(-1, 1.5)) if cell == "lstm" else 0.0,
-    )
-    x = rng.normal(0, 1.5, (batch, steps, input_size)).astype(np.float32)
-    lengths = rng.integers(0, steps + 1, batch).astype(np.int32)
-    lengths[0], lengths[1] = 0, steps
-    weights = seeded_weights(spec, input_size, int(rng.integers(2**32)))
-    if rng.random() < 0.5:  # not only Keras' defaults: random biases and larger weights
-        weights = [
-            {
-                d: DirectionWeights(
-                    *(rng.normal(0, 0.7, a.shape).astype(np.float32) for a in w.arrays())
-                )
-                for d, w in layer.items()
-            }
-            for layer in weights
-        ]
-    initial = [
-        {
-            d: {n: rng.normal(0, 0.5, (batch, hidden)).astype(np.float32) for n in spec.state_names}
-            for d in spec.directions
-        }
-        for _ in range(num_layers)
-    ]
-    return spec, x, lengths, weights, initial
 
 
 def assert_close(name: str, actual: np.ndarray, expected: np.ndarray, seed: int) -> None:
