@@ -119,8 +119,8 @@ class WorkRates:
         return units / self.rates[kind]
 
     def observe(self, kind: str, units: float, seconds: float) -> None:
-        if seconds > 0.005 and units > 0:
-            self.rates[kind] = 0.8 * self.rates[kind] + 0.2 * units / seconds
+        if seconds > 0.005 and units > 0:  # averaged as seconds per unit (CostModel.observe)
+            self.rates[kind] = 1 / (0.8 / self.rates[kind] + 0.2 * seconds / units)
 
 
 # The deadline of the request a flight serves, for the preparation it queues (set by

@@ -4,6 +4,7 @@ from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
+from app.engine.config import connectivity_cost
 from app.training import PreparedTraining
 from app.validation import PreparedRun
 
@@ -83,16 +84,35 @@ def run_macs(prepared: PreparedRun) -> int:
     return len(spec.directions) * batch * steps * per_step
 
 
+def connectivity_macs(prepared: PreparedRun) -> int:
+    """Multiply-adds of the run's connectivity analysis (0 when it asks for none)."""
+    if "connectivity" not in prepared.analysis:
+        return 0
+    batch, steps, size = prepared.inputs.shape
+    return connectivity_cost(prepared.spec, batch, steps, size)[0]
+
+
 class CostModel:
-    """Seconds of a run from its multiply-adds: ``fixed_s + macs / rate``, the rate learnt from
-    the runs that took long enough to measure it (the machine's speed, whatever it is)."""
+    """Seconds of a run: ``fixed_s + run / run_rate + connectivity / connectivity_rate``, in
+    multiply-adds, each rate learnt from the jobs that took long enough to measure it (the
+    machine's speed, whatever it is). The two differ by an order of magnitude: a run is a loop
+    of small steps, connectivity mostly large batched products."""
 
-    def __init__(self, fixed_s: float = 0.002, rate: float = 1.5e9) -> None:
-        self.fixed_s, self.rate = fixed_s, rate
+    def __init__(self, fixed_s: float = 0.002) -> None:
+        self.fixed_s = fixed_s
+        self.rates = {"run": 1.5e9, "connectivity": 3e10}
 
-    def estimate_s(self, macs: int, numbers: int) -> float:
-        return self.fixed_s + macs / self.rate + numbers * 5e-9
+    def estimate_s(self, prepared: PreparedRun) -> float:
+        return (
+            self.fixed_s
+            + run_macs(prepared) / self.rates["run"]
+            + connectivity_macs(prepared) / self.rates["connectivity"]
+            + prepared.numbers * 5e-9
+        )
 
-    def observe(self, macs: int, seconds: float) -> None:
+    def observe(self, kind: str, macs: int, seconds: float) -> None:
+        """``seconds`` measured for ``macs`` multiply-adds of ``kind`` (run, connectivity). The
+        average is of seconds per multiply-add, what an estimate multiplies: an average of rates
+        would stay near a first guess far above the machine's speed."""
         if seconds > 0.02 and macs > 0:
-            self.rate = 0.8 * self.rate + 0.2 * macs / seconds
+            self.rates[kind] = 1 / (0.8 / self.rates[kind] + 0.2 * seconds / macs)

@@ -17,7 +17,14 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from app.errors import InputError
-from app.executors.base import CostModel, EngineRun, TrainedEpoch, TrainSnapshot, run_macs
+from app.executors.base import (
+    CostModel,
+    EngineRun,
+    TrainedEpoch,
+    TrainSnapshot,
+    connectivity_macs,
+    run_macs,
+)
 from app.presets import presets
 from app.schemas import TrainRequest
 from app.settings import Settings
@@ -84,8 +91,8 @@ class EngineHost:
 
     def run(self, prepared: PreparedRun, device: str | None = None) -> EngineRun:
         """Run ``prepared`` on the engine (on ``device``, or where ``device_for`` sends it), with
-        the analyses it asks for. ``compute_ms`` counts both; the cost model learns from the
-        plain run alone, whose rate it models."""
+        the analyses it asks for. ``compute_ms`` counts both; the cost model learns the run's rate
+        and connectivity's apart (trajectories cost next to nothing)."""
         from app.engine.analysis import analyse
         from app.engine.unroll import run_network
 
@@ -96,7 +103,8 @@ class EngineHost:
         if prepared.analysis:
             network = analyse(*prepared.run_arguments, network, prepared.analysis, device=device)
         seconds = time.perf_counter() - started
-        self.cost.observe(run_macs(prepared), plain)
+        self.cost.observe("run", run_macs(prepared), plain)
+        self.cost.observe("connectivity", connectivity_macs(prepared), seconds - plain)
         meta = {
             "tensorflow": self.tensorflow_version,
             "device": device,

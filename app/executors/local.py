@@ -24,7 +24,7 @@ from functools import partial
 from typing import Any, TypeVar
 
 from app.errors import Overloaded
-from app.executors.base import EngineRun, TrainedEpoch, run_macs
+from app.executors.base import EngineRun, TrainedEpoch
 from app.executors.engine import TRAIN_TURN_S, EngineHost, TrainingSession
 from app.settings import Settings
 from app.training import PreparedTraining
@@ -88,7 +88,7 @@ class LocalExecutor:
         return self._backlog_s
 
     def estimate_s(self, prepared: PreparedRun) -> float:
-        return self.engine.cost.estimate_s(run_macs(prepared), prepared.numbers)
+        return self.engine.cost.estimate_s(prepared)
 
     async def run(self, prepared: PreparedRun) -> EngineRun:
         estimate = self.estimate_s(prepared)

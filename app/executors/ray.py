@@ -253,7 +253,7 @@ class RayExecutor:
         return self._backlog_s / max(1, self._replicas.get("RUNNING", 0))
 
     def estimate_s(self, prepared: PreparedRun) -> float:
-        return self.cost.estimate_s(run_macs(prepared), prepared.numbers)
+        return self.cost.estimate_s(prepared)
 
     @property
     def in_flight(self) -> int:
@@ -279,7 +279,8 @@ class RayExecutor:
         finally:
             self._in_flight -= 1
             self._backlog_s = max(0.0, self._backlog_s - estimate)
-        self.cost.observe(run_macs(prepared), meta["compute_ms"] / 1000)
+        if not prepared.analysis:  # compute_ms counts the analyses too: learn from plain runs
+            self.cost.observe("run", run_macs(prepared), meta["compute_ms"] / 1000)
         return EngineRun(_from_wire(wire), meta)
 
     async def train(self, prepared: PreparedTraining) -> AsyncGenerator[TrainedEpoch, None]:

@@ -85,7 +85,16 @@ def ray_app() -> Iterator[tuple[TestClient, list]]:
     """The app on a local Ray with two replicas, and its /readyz answers while they started.
     On teardown: Ray is shut down and every process it started has exited."""
     assert not ray.is_initialized(), "another test left Ray running"
-    app = create_app(Settings(**LIMITS, executor="ray", ray_replicas=REPLICAS, warm_presets=False))
+    # A deadline long enough for the burst of the kill test on a busy machine: that test is about
+    # losing a replica, not admission (tests/routes/test_hardening.py covers that).
+    settings = Settings(
+        **LIMITS,
+        executor="ray",
+        ray_replicas=REPLICAS,
+        warm_presets=False,
+        request_timeout_s=120,
+    )
+    app = create_app(settings)
     with TestClient(app) as client:
         readiness = readiness_until_ready(client)
         started = descendants(os.getpid())
