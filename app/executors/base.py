@@ -111,8 +111,15 @@ class CostModel:
         )
 
     def observe(self, kind: str, macs: int, seconds: float) -> None:
-        """``seconds`` measured for ``macs`` multiply-adds of ``kind`` (run, connectivity). The
-        average is of seconds per multiply-add, what an estimate multiplies: an average of rates
-        would stay near a first guess far above the machine's speed."""
-        if seconds > 0.02 and macs > 0:
-            self.rates[kind] = 1 / (0.8 / self.rates[kind] + 0.2 * seconds / macs)
+        """``seconds`` measured for ``macs`` multiply-adds of ``kind`` (run, connectivity).
+
+        Only jobs large enough that their multiply-adds, not the fixed cost of a call, take
+        most of the time teach the rate (``LEARN_FROM``: about 13 ms at the starting rates); a
+        preset that took 25 ms on a busy machine says nothing about its 100 multiply-adds. The
+        average is of seconds per multiply-add, what an estimate multiplies."""
+        if macs >= LEARN_FROM[kind] and seconds > self.fixed_s:
+            per_mac = (seconds - self.fixed_s) / macs
+            self.rates[kind] = 1 / (0.8 / self.rates[kind] + 0.2 * per_mac)
+
+
+LEARN_FROM = {"run": 2e7, "connectivity": 4e8}  # multiply-adds of a job that teaches its rate
