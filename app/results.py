@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import orjson
 
-from app.engine.weights import DirectionWeights
+from app.engine.weights import WeightArrays
 from app.validation import PreparedRun
 
 if TYPE_CHECKING:  # the engine imports TensorFlow, which the worker thread loads
@@ -48,7 +48,7 @@ def _direction(run: "DirectionRun") -> dict[str, Any]:
     return result
 
 
-def _weights(weights: DirectionWeights) -> dict[str, np.ndarray]:
+def _weights(weights: WeightArrays) -> dict[str, np.ndarray]:
     return {
         "kernel": weights.kernel,
         "recurrent_kernel": weights.recurrent_kernel,

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import orjson
 
-from app.engine.weights import LayerWeights, weights_sha256
+from app.engine.weights import LayerArrays, weights_sha256
 from app.errors import InputError, Loc
 from app.results import build_result, to_json
 from app.schemas import InputSpec, RunRequest, TrainRequest, Weights
@@ -51,7 +51,7 @@ class PreparedTraining:
         """Every ``snapshot_every`` epochs, and always epoch 0 and the last."""
         return epoch % self.request.snapshot_every == 0 or epoch == self.request.epochs
 
-    def run_at(self, weights: list[LayerWeights]) -> PreparedRun:
+    def run_at(self, weights: list[LayerArrays]) -> PreparedRun:
         """The recurrent stack's run with ``weights`` given explicitly (a later epoch's)."""
         given = Weights.model_validate(
             {"layers": [{"forward": vars(w["forward"])} for w in weights]}

@@ -18,7 +18,7 @@ import orjson
 
 from app.engine.cells import VARIANTS
 from app.engine.config import ANALYSES, TANGENT_NUMBERS, NetworkSpec, connectivity_cost
-from app.engine.weights import DirectionWeights, LayerWeights, expected_shapes, seeded_weights
+from app.engine.weights import LayerArrays, WeightArrays, expected_shapes, seeded_weights
 from app.errors import InputError, Loc
 from app.schemas import InitialState, RunRequest, Weights
 from app.settings import Settings
@@ -26,7 +26,7 @@ from app.settings import Settings
 StateArrays = dict[str, np.ndarray]
 # spec, inputs (B, T, D), lengths (B,), weights, initial states: what the engine's runs read
 RunArguments = tuple[
-    NetworkSpec, np.ndarray, np.ndarray, list[LayerWeights], list[dict[str, StateArrays]] | None
+    NetworkSpec, np.ndarray, np.ndarray, list[LayerArrays], list[dict[str, StateArrays]] | None
 ]
 
 
@@ -40,7 +40,7 @@ class PreparedRun:
     lengths: np.ndarray  # (B,) int32
     tokens: list[list[str]] | None
     initial_state: list[dict[str, StateArrays]] | None
-    weights: list[LayerWeights]
+    weights: list[LayerArrays]
     numbers: int  # how many numbers the response carries
     analysis: tuple[str, ...] = ()  # the analyses asked for, in ANALYSES order
 
@@ -199,7 +199,7 @@ def _per_layer(
     given: InitialState | Weights, spec: NetworkSpec, field: str
 ) -> list[dict[str, tuple[Any, Loc]]]:
     """Per layer, each direction's entry and its loc; checks the layer and direction count."""
-    layers = cast(list[Any], given.layers)  # LayerState or LayerWeights models
+    layers = cast(list[Any], given.layers)  # LayerState or LayerArrays models
     if len(layers) != spec.num_layers:
         raise InputError(
             (field, "layers"),
@@ -239,7 +239,7 @@ def _initial_state(
     return layers
 
 
-def _weights(request: RunRequest, spec: NetworkSpec, input_size: int) -> list[LayerWeights]:
+def _weights(request: RunRequest, spec: NetworkSpec, input_size: int) -> list[LayerArrays]:
     if request.weights is None:
         return seeded_weights(spec, input_size, request.seed)
     layers = []
@@ -251,7 +251,7 @@ def _weights(request: RunRequest, spec: NetworkSpec, input_size: int) -> list[La
                 name: to_array(getattr(given, name), shape, (*loc, name), name_of_shape(name, spec))
                 for name, shape in shapes.items()
             }
-            per_direction[direction] = DirectionWeights(**arrays)
+            per_direction[direction] = WeightArrays(**arrays)
         layers.append(per_direction)
     return layers
 
@@ -410,7 +410,7 @@ def _normalised(
     lengths: np.ndarray,
     inputs: np.ndarray,
     initial_state: list[dict[str, StateArrays]] | None,
-    weights: list[LayerWeights],
+    weights: list[LayerArrays],
     analysis: tuple[str, ...],
 ) -> RunRequest:
     """The request with defaults, vocabulary and lengths filled in, the analyses each once in

@@ -9,7 +9,7 @@ no TensorFlow. It is what the engine's latency is compared with.
 import numpy as np
 
 from app.engine.config import NetworkSpec
-from app.engine.weights import LayerWeights
+from app.engine.weights import LayerArrays
 
 StateArrays = dict[str, np.ndarray]
 
@@ -67,7 +67,7 @@ def run_network(
     spec: NetworkSpec,
     inputs: np.ndarray,
     lengths: np.ndarray,
-    weights: list[LayerWeights],
+    weights: list[LayerArrays],
     initial_state: list[dict[str, StateArrays]] | None = None,
 ) -> list[dict[str, dict[str, np.ndarray]]]:
     """Every layer and direction: outputs, states, gates (B, T, H) and final states (B, H)."""

@@ -19,7 +19,7 @@ import tensorflow as tf
 from tf_keras.src.layers.rnn import legacy_cells
 
 from app.engine.config import NetworkSpec
-from app.engine.weights import DirectionWeights, LayerWeights
+from app.engine.weights import LayerArrays, WeightArrays
 from app.presets import presets
 from app.settings import Settings
 from app.validation import PreparedRun, prepare_run
@@ -48,7 +48,7 @@ def _blocks(matrix: np.ndarray, hidden: int) -> list[np.ndarray]:
     return [matrix[..., k * hidden : (k + 1) * hidden] for k in range(matrix.shape[-1] // hidden)]
 
 
-def tf1_layout(spec: NetworkSpec, weights: DirectionWeights) -> list[np.ndarray]:
+def tf1_layout(spec: NetworkSpec, weights: WeightArrays) -> list[np.ndarray]:
     """Keras-layout weights in the variable order and layout of the notebook's TF1 cell."""
     h = spec.hidden_size
     stacked = np.vstack([weights.kernel, weights.recurrent_kernel])  # [x, h] @ kernel
@@ -96,7 +96,7 @@ def _seed_graph(prepared: PreparedRun):
     return {"forward": top}, {"forward": finals}, {"forward": layers}
 
 
-def run_the_seed_way(prepared: PreparedRun, weights: list[LayerWeights] | None = None) -> object:
+def run_the_seed_way(prepared: PreparedRun, weights: list[LayerArrays] | None = None) -> object:
     """One example, start to finish, as the notebook runs it: a new graph and session.
 
     With ``weights`` (the engine's, Keras layout) the variables are loaded with them after the

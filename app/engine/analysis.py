@@ -70,7 +70,7 @@ import tensorflow as tf
 from app.engine.cells import Cell, UnitwiseCell
 from app.engine.config import NetworkSpec, chunk_size
 from app.engine.unroll import NetworkRun, StateArrays, fast_call, initial_states, layer_weights
-from app.engine.weights import LayerWeights
+from app.engine.weights import LayerArrays
 
 
 @dataclass(frozen=True)
@@ -406,7 +406,7 @@ def connectivity(
     spec: NetworkSpec,
     inputs: np.ndarray,
     lengths: np.ndarray,
-    weights: list[LayerWeights],
+    weights: list[LayerArrays],
     initial_state: list[dict[str, StateArrays]] | None,
     run: NetworkRun,
     device: str | None = None,
@@ -465,7 +465,7 @@ def analyse(
     spec: NetworkSpec,
     inputs: np.ndarray,
     lengths: np.ndarray,
-    weights: list[LayerWeights],
+    weights: list[LayerArrays],
     initial_state: list[dict[str, StateArrays]] | None,
     run: NetworkRun,
     names: tuple[str, ...],

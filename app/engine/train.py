@@ -42,7 +42,7 @@ import tensorflow as tf
 
 from app.engine.config import NetworkSpec
 from app.engine.unroll import compiled_layer
-from app.engine.weights import DirectionWeights, LayerWeights, glorot_uniform
+from app.engine.weights import LayerArrays, WeightArrays, glorot_uniform
 
 HEAD_STREAM = 2**32 - 1  # the head's word in its seed sequence (module docstring)
 BETA_1, BETA_2, EPSILON = 0.9, 0.999, 1e-7  # Keras' Adam defaults
@@ -95,7 +95,7 @@ class Trainer:
         spec: NetworkSpec,
         inputs: np.ndarray,
         targets: np.ndarray,
-        weights: list[LayerWeights],
+        weights: list[LayerArrays],
         head: Head,
         learning_rate: float,
         device: str | None = None,
@@ -126,7 +126,7 @@ class Trainer:
 
     # ---- the layout of the compiled layer's weights ------------------------------------------
 
-    def _pack(self, weights: DirectionWeights) -> np.ndarray:
+    def _pack(self, weights: WeightArrays) -> np.ndarray:
         """``(D + H + 2, G*H)``: kernel, recurrent kernel, then the bias as one or two rows
         (``[2, 3H]`` for GRU reset_after: input and recurrent bias; else ``[G*H]`` and a zero
         row)."""
@@ -142,15 +142,15 @@ class Trainer:
         b_in, b_rec = self.spec.split_bias(np.zeros(self.spec.bias_shape, np.float32))
         return np.vstack([np.zeros((size, b_in.shape[0]), np.float32), b_in, b_rec])
 
-    def _unpack(self, layer: int, packed: np.ndarray) -> DirectionWeights:
+    def _unpack(self, layer: int, packed: np.ndarray) -> WeightArrays:
         size = self.spec.layer_input_size(layer, self._size)
         hidden, bias_rows = self.spec.hidden_size, len(self.spec.bias_shape)
         bias = packed[size + hidden : size + hidden + bias_rows].reshape(self.spec.bias_shape)
-        return DirectionWeights(packed[:size], packed[size : size + hidden], bias)
+        return WeightArrays(packed[:size], packed[size : size + hidden], bias)
 
     # ---- the model --------------------------------------------------------------------------
 
-    def weights(self) -> list[LayerWeights]:
+    def weights(self) -> list[LayerArrays]:
         """The recurrent stack's current weights, per layer, in the Keras layout."""
         return [
             {"forward": self._unpack(layer, packed.numpy())}
@@ -175,7 +175,7 @@ class Trainer:
                 loss, logits = self._loss()
             return loss, logits, tape.gradient(loss, self._variables)
 
-    def gradients(self) -> tuple[float, list[LayerWeights], Head]:
+    def gradients(self) -> tuple[float, list[LayerArrays], Head]:
         """The loss and its gradient with respect to every weight, in the Keras layout."""
         loss, _, grads = self._gradients()
         layers = [

@@ -29,7 +29,7 @@ import tensorflow as tf
 
 from app.engine.cells import VARIANTS, Cell
 from app.engine.config import NetworkSpec
-from app.engine.weights import LayerWeights, seeded_weights
+from app.engine.weights import LayerArrays, seeded_weights
 
 if TYPE_CHECKING:
     from app.engine.analysis import Trajectory
@@ -205,7 +205,7 @@ def warm_up(device: str | None = None) -> None:
             run_network(spec, inputs, lengths, seeded_weights(spec, 1, 0), device=device)
 
 
-def layer_weights(spec: NetworkSpec, weights: LayerWeights) -> np.ndarray:
+def layer_weights(spec: NetworkSpec, weights: LayerArrays) -> np.ndarray:
     """One layer's weights as its compiled function reads them: per direction, the rows of the
     kernel (D), the recurrent kernel (H), the input bias and the recurrent bias, (D + H + 2, G*H);
     directions stacked on a leading axis when there are two."""
@@ -244,7 +244,7 @@ def run_network(
     spec: NetworkSpec,
     inputs: np.ndarray,
     lengths: np.ndarray,
-    weights: list[LayerWeights],
+    weights: list[LayerArrays],
     initial_state: list[dict[str, StateArrays]] | None = None,
     device: str | None = None,
 ) -> NetworkRun:

@@ -16,7 +16,7 @@ from app.engine.config import DIRECTIONS, NetworkSpec
 
 
 @dataclass(frozen=True)
-class DirectionWeights:
+class WeightArrays:
     """One layer and direction: kernel (D, G*H), recurrent_kernel (H, G*H), bias (G*H | 2, 3H)."""
 
     kernel: np.ndarray
@@ -27,7 +27,7 @@ class DirectionWeights:
         return self.kernel, self.recurrent_kernel, self.bias
 
 
-LayerWeights = dict[str, DirectionWeights]
+LayerArrays = dict[str, WeightArrays]
 
 
 def glorot_uniform(rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
@@ -45,7 +45,7 @@ def orthogonal(rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
     return q.T if rows < cols else q
 
 
-def seeded_weights(spec: NetworkSpec, input_size: int, seed: int) -> list[LayerWeights]:
+def seeded_weights(spec: NetworkSpec, input_size: int, seed: int) -> list[LayerArrays]:
     """Keras-default weights for every layer and direction, reproducible from ``seed``."""
     hidden, blocks = spec.hidden_size, spec.num_blocks
     layers = []
@@ -57,7 +57,7 @@ def seeded_weights(spec: NetworkSpec, input_size: int, seed: int) -> list[LayerW
             kernel = glorot_uniform(rng, (size_in, blocks * hidden))
             recurrent_kernel = orthogonal(rng, (hidden, blocks * hidden))
             bias = spec.variant.seeded_bias(hidden)
-            per_direction[direction] = DirectionWeights(
+            per_direction[direction] = WeightArrays(
                 *(a.astype(np.float32) for a in (kernel, recurrent_kernel, bias))
             )
         layers.append(per_direction)
@@ -74,7 +74,7 @@ def expected_shapes(spec: NetworkSpec, input_size: int, layer: int) -> dict[str,
     }
 
 
-def weights_sha256(weights: list[LayerWeights]) -> str:
+def weights_sha256(weights: list[LayerArrays]) -> str:
     """Digest of every float32 weight, in layer, direction, (kernel, recurrent, bias) order."""
     digest = hashlib.sha256()
     for layer in weights:

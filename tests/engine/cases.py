@@ -3,7 +3,7 @@
 import numpy as np
 
 from app.engine.config import NetworkSpec
-from app.engine.weights import DirectionWeights, seeded_weights
+from app.engine.weights import WeightArrays, seeded_weights
 
 
 def random_case(
@@ -38,7 +38,7 @@ def random_case(
     if rng.random() >= keras_defaults:  # not only Keras' defaults: random biases, larger weights
         weights = [
             {
-                d: DirectionWeights(
+                d: WeightArrays(
                     *(rng.normal(0, 0.7 * scale, a.shape).astype(np.float32) for a in w.arrays())
                 )
                 for d, w in layer.items()

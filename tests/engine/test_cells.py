@@ -9,7 +9,7 @@ import pytest
 from app.engine.cells import VARIANTS, find_variant
 from app.engine.config import NetworkSpec
 from app.engine.unroll import compiled_layer, run_network
-from app.engine.weights import DirectionWeights, expected_shapes, seeded_weights
+from app.engine.weights import WeightArrays, expected_shapes, seeded_weights
 from tests.conftest import record_difference
 from tests.engine import equations
 
@@ -18,7 +18,7 @@ KEYS = list(VARIANTS)
 
 def random_weights(rng, variant, size, hidden):
     width = variant.blocks * hidden
-    return DirectionWeights(
+    return WeightArrays(
         *(
             rng.normal(0, 0.6, shape).astype(np.float32)
             for shape in ((size, width), (hidden, width), variant.bias_shape(hidden))
