@@ -18,13 +18,13 @@ export function createEventParser() {
   let buffer = '';
   let event = '';
   let data = [];
+  let afterCR = false; // the last chunk ended with \r: a \n starting this one ends no other line
   return {
-    push(text) {
-      buffer += text;
-      // A chunk may end between \r and \n: hold a final \r back until the next chunk says which.
-      const held = buffer.endsWith('\r') ? 1 : 0;
-      const lines = buffer.slice(0, buffer.length - held).split(/\r\n|\r|\n/);
-      buffer = lines.pop() + buffer.slice(buffer.length - held);
+    push(chunk) {
+      const text = afterCR && chunk.startsWith('\n') ? chunk.slice(1) : chunk;
+      afterCR = chunk.endsWith('\r');
+      const lines = (buffer + text).split(/\r\n|\r|\n/);
+      buffer = lines.pop();
       const events = [];
       for (const line of lines) {
         if (line === '') {
