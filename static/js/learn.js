@@ -10,7 +10,7 @@ import {
   learnModel, lossCurve, lossSummary, predictions, predictionsSummary, probabilities, probabilitiesSummary, snapshotAt,
 } from './learnframes.js';
 import { LEARN_CONFIG, LEARN_PARTS, decodeLearn, encodeLearn, followEpoch, formField, trainRequest } from './learnstate.js';
-import { STREAM_CUT, coalesce, streamTraining } from './learnstream.js';
+import { STREAM_CUT, coalesce, createTraining, streamTraining } from './learnstream.js';
 import { bindKeys, createPlayer } from './player.js';
 import { createChart } from './plot.js';
 import { embedCode } from './state.js';
@@ -117,9 +117,18 @@ const drawTraining = coalesce(async () => {
   else if (store.state.epoch === epoch && fresh) await showEpoch();
 });
 
+/**
+ * The loss curve's empty axes for the form's epochs, before any training: Plotly's first chart on
+ * a page costs a few hundred milliseconds, paid here rather than between Train and the first point.
+ */
+function drawEmpty() {
+  const empty = learnModel({ ...createTraining(trainRequest(store.state)), vocabulary: '' });
+  return charts.loss.draw(empty, chartOptions(element('loss')));
+}
+
 /** Everything drawn again (a new text size or language): the loss curve, the epoch's charts; the viewer redraws itself. */
 async function redraw() {
-  if (!model) return;
+  if (!model) return drawEmpty();
   drawn.probabilities = null;
   await charts.loss.draw(model, { ...chartOptions(element('loss')), epoch: store.state.epoch });
   await showEpoch();
@@ -219,8 +228,12 @@ async function train() {
   } catch (error) {
     if (!mine.signal.aborted && !(error instanceof ApiError)) throw error;
     if (controller !== mine) return; // a newer training took over
-    if (mine.signal.aborted) text('status', t('learnpage.stopped', { epoch: training?.history.at(-1)?.epoch ?? 0, epochs: store.state.epochs }));
-    else showError(error);
+    if (mine.signal.aborted) {
+      if (training) await drawTraining(); // the epochs that came before Stop, all drawn
+      text('status', t('learnpage.stopped', { epoch: training?.history.at(-1)?.epoch ?? 0, epochs: store.state.epochs }));
+    } else {
+      showError(error);
+    }
   } finally {
     if (controller === mine) {
       controller = null;
@@ -260,5 +273,9 @@ $('[data-action=presenter]')?.setAttribute('aria-pressed', String(store.state.pr
 await Promise.all([steps.setSpeed(store.state.speed), epochs.setSpeed(store.state.epoch_speed)]);
 // A URL that names an epoch (a reload, a shared link) and every embed train at once: the server
 // answers an identical training from its cache. A plain /learn waits for Train.
-if (embedded || initial.epoch !== null) train();
-else text('status', t('learnpage.ready'));
+if (embedded || initial.epoch !== null) {
+  train();
+} else {
+  text('status', t('learnpage.ready'));
+  await drawEmpty();
+}

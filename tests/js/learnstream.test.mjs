@@ -36,9 +36,11 @@ test('the parser gives the server’s events whichever way the bytes are cut, wi
   const r = seededRandom(3);
   for (const newline of ['\n', '\r\n', '\r']) {
     const text = streamText(train, newline);
-    for (const n of [1, 2, 7, 50, 400]) {
+    const cuttings = [1, 2, 7, 50, 400].map((n) => pieces(text, n, r));
+    cuttings.push(text.split(/(?<=\r)/)); // every \r\n cut between its two characters
+    for (const cutting of cuttings) {
       const parser = createEventParser();
-      const events = pieces(text, n, r).flatMap((piece) => parser.push(piece));
+      const events = cutting.flatMap((piece) => parser.push(piece));
       assert.deepEqual(events.map((e) => e.event), [...train.history.map(() => 'epoch'), 'done']);
       const epochs = events.slice(0, -1).map((e) => JSON.parse(e.data));
       assert.deepEqual(epochs.map(({ snapshot, ...entry }) => entry), train.history);
