@@ -3,6 +3,7 @@ live, its predictions, the viewer at an epoch, both players, Stop, errors, the U
 layout at 1920, 1280 and 375 px; screenshots in test-artifacts/learn-*.png."""
 
 import json
+import os
 import secrets
 import statistics
 import time
@@ -131,23 +132,30 @@ def test_the_page_trains_hihello_live_to_ihello_and_the_first_point_comes_fast(
     assert live, draws
     assert draws[-1]["n"] == 51
 
-    # Click -> first drawn point, on fresh trainings (seeds nobody trained: no cache).
-    latencies = [draws[0]["at"] - page.evaluate("window.learnClicks[0]")]
+    # Click -> first drawn point, on fresh trainings (seeds nobody trained: no cache); and the
+    # part of it until the stream's response began (the server's), from Resource Timing.
+    def measure(click_index: int, draw_index: int) -> dict[str, float]:
+        click = page.evaluate("window.learnClicks")[click_index]
+        first = page.evaluate("window.learnDraws")[draw_index]
+        assert 0 < first["n"] < 51
+        response = page.evaluate(
+            "performance.getEntriesByType('resource').filter((e) =>"
+            " e.name.includes('/api/train')).at(-1).responseStart"
+        )
+        return {"first_point_ms": first["at"] - click, "response_start_ms": response - click}
+
+    samples = [measure(0, 0)]
     for seed in [secrets.randbelow(2**31) + 1000 for _ in range(5)]:
         page.get_by_label("Seed", exact=True).fill(str(seed))
         clicks = len(page.evaluate("window.learnClicks"))
         before = len(page.evaluate("window.learnDraws"))
         train.click()
         wait_trained(page)
-        click = page.evaluate("window.learnClicks")[clicks]
-        first = page.evaluate("window.learnDraws")[before]
-        assert 0 < first["n"] < 51
-        latencies.append(first["at"] - click)
-    median = statistics.median(latencies)
-    (ARTIFACTS / "learn-first-point.json").write_text(
-        json.dumps({"click_to_first_point_ms": latencies, "median_ms": median}, indent=1)
-    )
-    assert median < 300, latencies
+        samples.append(measure(clicks, before))
+    median = statistics.median(s["first_point_ms"] for s in samples)
+    record = {"samples": samples, "median_first_point_ms": median, "load": os.getloadavg()}
+    (ARTIFACTS / "learn-first-point.json").write_text(json.dumps(record, indent=1))
+    assert median < 300, record
     page.screenshot(path=ARTIFACTS / "learn-1280x720.png")
 
 
@@ -290,6 +298,19 @@ def test_the_page_reads_without_overlaps_or_overflow(
     name = f"learn-{width}x{height}{'-presenter' if presenter else ''}"
     page.screenshot(path=ARTIFACTS / f"{name}.png")
     page.screenshot(path=ARTIFACTS / f"{name}-full.png", full_page=True)
+
+
+@pytest.mark.parametrize(
+    "path", ["/learn?lang=en&epoch=8", "/learn?lang=ko", "/embed?learn=1&epoch=8"]
+)
+def test_the_learn_pages_pass_axe(page: Page, app_url: str, path: str) -> None:
+    """axe-core's rules (tests/e2e/a11y.py, the team's fixture: skipped where it is not yet)."""
+    a11y = pytest.importorskip("tests.e2e.a11y")
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.goto(f"{app_url}{path}")
+    if "epoch=" in path:
+        wait_trained(page)
+    assert a11y.axe_violations(page) == []
 
 
 def test_the_embed_shows_a_training_inside_an_iframe_on_another_site(
