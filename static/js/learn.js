@@ -82,7 +82,7 @@ async function drawEpoch() {
   }));
   text('loss-summary', lossSummary(model, epoch));
   text('predictions-summary', predictionsSummary(model, epoch));
-  text('weights-note', snapshot.epoch === epoch
+  text('snapshot-note', snapshot.epoch === epoch
     ? t('learnpage.weights_of', { epoch }) : t('learnpage.weights_before', { epoch, snapshot: snapshot.epoch }));
   const work = [charts.loss.show(epoch), charts.predictions.draw(model, { ...chartOptions(element('predictions')), epoch, step: epoch })];
   if (drawn.probabilities !== snapshot) {

@@ -46,7 +46,7 @@ LEARN_JS = """() => {
     chance: rows[3] ?? [],
     probEpoch: probs.data ? probs.data[0].meta.epoch : null,
     probStep: probs.layout ? probs.layout.shapes.at(-1).x0 + 0.5 : null,
-    note: $('[data-role=weights-note]')?.textContent ?? '',
+    note: $('[data-role=snapshot-note]')?.textContent ?? '',
   };
 }"""
 
