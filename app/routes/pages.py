@@ -1,4 +1,4 @@
-"""HTML pages: the app (/) and the chart-only embed page (/embed).
+"""HTML pages: the app (/), the chart-only embed page (/embed) and the Learn page (/learn).
 
 Every page renders through ``render``, which gives the templates what they share:
 
@@ -99,5 +99,26 @@ def index(request: Request) -> HTMLResponse:
 
 @router.get("/embed", response_class=HTMLResponse)
 def embed(request: Request) -> HTMLResponse:
-    """Charts and playback only, for iframes on any site; configuration comes from the URL."""
+    """Charts and playback only, for iframes on any site; configuration comes from the URL.
+    ``learn=1`` embeds a training instead (the Learn page's charts, its keys in the URL)."""
+    if "learn" in request.query_params:
+        return learn_page(request, EMBED_HEADERS, embed=True)
     return render(request, "embed.html", EMBED_HEADERS)
+
+
+# ---- the Learn page (SPEC section 8): /learn and /embed?learn=1 --------------------------------
+LEARN_ENTRY = "js/learn.bundle.js"
+
+
+def learn_page(request: Request, headers: dict[str, str], **context: Any) -> HTMLResponse:
+    """``learn.html`` with the Learn page's own entry (``js/learn.bundle.js``, or its module
+    when the bundler refuses one) in place of the app's."""
+    entry = static_tree().loadable(LEARN_ENTRY)
+    return render(request, "learn.html", headers, entry=entry, **context)
+
+
+@router.get("/learn", response_class=HTMLResponse)
+def learn(request: Request) -> HTMLResponse:
+    """Train a network on a text (default "hihello") and watch it learn: the loss as it
+    streams in, each epoch's predictions, and the network at any epoch. Not frameable."""
+    return learn_page(request, APP_HEADERS)

@@ -40,6 +40,7 @@ const RULES = {
   too_long: ['error.too_long', 'limit'],
   too_short: ['error.too_short', 'limit'],
   string_too_long: ['error.string_too_long', 'limit'],
+  string_too_short: ['error.string_too_short', 'limit'],
 };
 const PARAMS = {
   limit: (msg) => msg.match(/-?\d+(\.\d+)?/)?.[0],
@@ -90,7 +91,7 @@ export function fieldErrors(detail) {
 }
 
 /** The server's own message of an error detail (a 503's reason, or each field's message joined). */
-const serverMessage = (detail) => (Array.isArray(detail) ? detail.map((e) => e.msg).join('; ') : String(detail ?? ''));
+export const serverMessage = (detail) => (Array.isArray(detail) ? detail.map((e) => e.msg).join('; ') : String(detail ?? ''));
 
 const GATE_COUNT = { rnn: 0, lstm: 4, gru: 3 };
 

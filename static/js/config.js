@@ -158,3 +158,14 @@ export const ANALYSIS_HEIGHTS = { connectivity: 320, reach: 220, trajectory: 300
 
 /** The smallest text of the analysis and Learn charts in pixels, compact ones (embeds) included. */
 export const MIN_FONT_PX = 11;
+
+// ---- the Learn page (/learn): its epoch player --------------------------------------------------
+
+/** Epoch playback speeds offered, in epochs per second (a long training plays through in seconds). */
+export const EPOCH_SPEEDS = [1, 2, 4, 8, 15, 30];
+
+/** The epoch player's preselected speed (epochs per second). */
+export const DEFAULT_EPOCH_SPEED = 8;
+
+/** Up to this many steps, wide Learn pages put the predictions table beside the loss and probability charts (longer texts get a row). */
+export const LEARN_SIDE_TABLE_STEPS = 8;

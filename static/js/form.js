@@ -12,15 +12,16 @@ function readField(el, f) {
 
 /**
  * The form `form`: fill(state), read() the configuration fields, show errors per request field.
- * onSubmit(configFields) runs when the user asks for a run.
+ * onSubmit(configFields) runs when the user asks for a run. `fields` are the fields it holds
+ * (state.js' configuration by default; the Learn page gives its own).
  */
-export function createForm(form, { onSubmit }) {
+export function createForm(form, { onSubmit, fields = CONFIG }) {
   const control = (name) => form.elements.namedItem(name);
   const errorSlots = [...form.querySelectorAll('[data-error-for]')];
   const general = form.querySelector('[data-error-for=""]');
 
   function read() {
-    return Object.fromEntries(CONFIG.map((f) => {
+    return Object.fromEntries(fields.map((f) => {
       const el = control(f.name);
       return [f.name, el instanceof RadioNodeList ? el.value : readField(el, f)];
     }));
@@ -59,7 +60,7 @@ export function createForm(form, { onSubmit }) {
   return {
     /** Put a state's configuration into the controls. */
     fill(state) {
-      for (const f of CONFIG) {
+      for (const f of fields) {
         const el = control(f.name);
         if (el instanceof RadioNodeList) el.value = state[f.name];
         else if (f.type === 'bool') el.checked = state[f.name];

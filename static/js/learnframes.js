@@ -97,7 +97,8 @@ export function predictionsAt(model, epoch) {
 /**
  * Loss (solid, left axis) and accuracy (dashed, right axis, 0-100%) over the epochs trained so far,
  * on an epoch axis fixed to [0, config.epochs] so a streamed run does not rescale it; the title says
- * which line is which (solid, dashed), not colour alone. frame(model, epoch): the vertical line at `epoch`.
+ * which line is which (solid, dashed), not colour alone. frame(model, epoch): the vertical line at `epoch`
+ * (figure draws it at opts.epoch, or at the last epoch trained).
  */
 export const lossCurve = {
   figure(model, opts = {}) {
@@ -134,7 +135,7 @@ export const lossCurve = {
       showgrid: false, zeroline: false, title: { text: w.accuracy },
     };
     layout.annotations = [chartTitle(opts, w.lossTitle)];
-    layout.shapes = lossCurve.frame(model, epochs.at(-1) ?? 0);
+    layout.shapes = lossCurve.frame(model, opts.epoch ?? epochs.at(-1) ?? 0);
     return { data, layout };
   },
   frame(model, epoch) {

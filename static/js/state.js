@@ -67,6 +67,12 @@ const FORMAT = {
   list: (v) => v.join(','),
 };
 
+/** A field's value read from its URL text (undefined when malformed: the caller keeps its base). */
+export const parseField = (f, text) => PARSE[f.type](text, f);
+
+/** A field's URL text. */
+export const formatField = (f, value) => (FORMAT[f.type] ?? String)(value);
+
 const same = (a, b) => (Array.isArray(a) ? a.join(',') === b.join(',') : a === b);
 
 function baseOf(preset, presets) {
@@ -80,7 +86,7 @@ export function decodeState(search, presets = {}) {
   const state = { ...baseOf(params.get('preset'), presets) };
   for (const f of FIELDS) {
     if (f.name === 'preset' || !params.has(f.name)) continue;
-    const value = PARSE[f.type](params.get(f.name), f);
+    const value = parseField(f, params.get(f.name));
     if (value !== undefined) state[f.name] = value;
   }
   return state;
@@ -93,7 +99,7 @@ export function encodeState(state, presets = {}) {
   for (const f of FIELDS) {
     const value = state[f.name];
     if (!f.always && (f.name === 'preset' ? !base.preset : same(value, base[f.name]))) continue;
-    params.set(f.name, (FORMAT[f.type] ?? String)(value));
+    params.set(f.name, formatField(f, value));
   }
   return params.toString();
 }

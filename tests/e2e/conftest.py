@@ -13,6 +13,7 @@ import threading
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -44,17 +45,19 @@ def get(url: str) -> tuple[int, dict[str, str], bytes]:
         return error.code, dict(error.headers), error.read()
 
 
-@pytest.fixture(scope="package")
-def app_url() -> Iterator[str]:
-    """The app served by uvicorn on a free port, ready (GET /readyz is 200)."""
+@contextmanager
+def serve(env: dict[str, str] | None = None, log_name: str = "e2e-server.log") -> Iterator[str]:
+    """The app served by uvicorn on a free port, ready (GET /readyz is 200), with `env` added to
+    its environment (settings as ``RNNVIS_<NAME>``); its log in test-artifacts/`log_name`."""
     port = free_port()
     ARTIFACTS.mkdir(exist_ok=True)
-    log = (ARTIFACTS / "e2e-server.log").open("w")
+    log = (ARTIFACTS / log_name).open("w")
     server = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "app.main:app", "--http", "app.server:HttpProtocol"]
         + ["--host", "127.0.0.1"]
         + ["--port", str(port)],
         cwd=ROOT,
+        env={**os.environ, **(env or {})},
         stdout=log,
         stderr=subprocess.STDOUT,
     )
@@ -80,6 +83,13 @@ def app_url() -> Iterator[str]:
         except subprocess.TimeoutExpired:
             server.kill()
         log.close()
+
+
+@pytest.fixture(scope="package")
+def app_url() -> Iterator[str]:
+    """The app with its default settings."""
+    with serve() as url:
+        yield url
 
 
 @pytest.fixture(scope="package")

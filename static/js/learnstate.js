@@ -1,0 +1,104 @@
+// Pure: the Learn page's state (/learn and /embed?learn=1) as one declared object, its URL form, the
+// training request it makes (SPEC §8) and which epoch the page shows while a training streams in.
+// The fields are declared like state.js' FIELDS and read and written by its parseField/formatField;
+// a URL holds only the fields that differ from their defaults, and always the language.
+import { DEFAULT_EPOCH_SPEED, DEFAULT_SPEED } from './config.js';
+import { formatField, parseField } from './state.js';
+
+/** The cells a training can use: `gru_tf1` is the GRU with reset_after false (TF1's GRUCell), as on /compare. */
+export const CELLS = ['rnn', 'lstm', 'gru', 'gru_tf1'];
+
+/** The parts of the Learn page that `hide=` can name, besides the viewer's own (state.js PARTS). */
+export const LEARN_PARTS = ['loss', 'predictions', 'probabilities'];
+
+/**
+ * Every field of the Learn page's state; `config: true` fields make the training request (their
+ * names are its fields, `cell` aside). `epoch` is null until a training is shown: a URL without it
+ * opens the page waiting for Train, one with it trains (or replays the server's cached training) and
+ * shows that epoch. `always: true` fields are in every URL.
+ */
+export const LEARN_FIELDS = [
+  { name: 'text', type: 'string', default: 'hihello', config: true },
+  { name: 'cell', type: 'enum', values: CELLS, default: 'lstm', config: true },
+  { name: 'hidden_size', type: 'int', default: 5, config: true },
+  { name: 'num_layers', type: 'int', default: 1, config: true },
+  { name: 'epochs', type: 'int', default: 50, config: true },
+  { name: 'learning_rate', type: 'float', default: 0.1, config: true },
+  { name: 'seed', type: 'int', default: 0, config: true },
+  { name: 'snapshot_every', type: 'int', default: 1, config: true },
+  { name: 'epoch', type: 'int', default: null },
+  { name: 'step', type: 'int', default: 0 },
+  { name: 'layer', type: 'int', default: 0 },
+  { name: 'unit', type: 'int', default: 0 },
+  { name: 'speed', type: 'float', default: DEFAULT_SPEED },
+  { name: 'epoch_speed', type: 'float', default: DEFAULT_EPOCH_SPEED },
+  { name: 'presenter', type: 'bool', default: false },
+  { name: 'autoplay', type: 'bool', default: false },
+  { name: 'hide', type: 'list', default: [] },
+  { name: 'lang', type: 'enum', values: ['en', 'ko'], default: 'en', always: true },
+];
+
+/** The configuration fields (the form's), in LEARN_FIELDS' order. */
+export const LEARN_CONFIG = LEARN_FIELDS.filter((f) => f.config);
+
+/** The state with every field at its default. */
+export const LEARN_DEFAULTS = Object.freeze(Object.fromEntries(LEARN_FIELDS.map((f) => [f.name, f.default])));
+
+/** The state a query string describes: each well-formed field given overrides its default. */
+export function decodeLearn(search) {
+  const params = new URLSearchParams(search);
+  const state = { ...LEARN_DEFAULTS };
+  for (const f of LEARN_FIELDS) {
+    if (!params.has(f.name)) continue;
+    const value = parseField(f, params.get(f.name));
+    if (value !== undefined) state[f.name] = value;
+  }
+  return state;
+}
+
+/** The query string of a state: every field that differs from its default (none that is null), and the `always` ones. */
+export function encodeLearn(state) {
+  const params = new URLSearchParams();
+  for (const f of LEARN_FIELDS) {
+    const value = state[f.name];
+    if (value === null || value === undefined) continue;
+    if (!f.always && f.default !== null && formatField(f, value) === formatField(f, f.default)) continue;
+    params.set(f.name, formatField(f, value));
+  }
+  return params.toString();
+}
+
+/** Whether two states make the same training request. */
+export const sameTraining = (a, b) => LEARN_CONFIG.every((f) => formatField(f, a[f.name]) === formatField(f, b[f.name]));
+
+/** The training request (SPEC §8) of a state: `gru_tf1` is sent as `gru` with reset_after false. */
+export function trainRequest(state) {
+  const tf1 = state.cell === 'gru_tf1';
+  return {
+    cell: tf1 ? 'gru' : state.cell,
+    hidden_size: state.hidden_size,
+    num_layers: state.num_layers,
+    reset_after: !tf1,
+    text: state.text,
+    epochs: state.epochs,
+    learning_rate: state.learning_rate,
+    seed: state.seed,
+    snapshot_every: state.snapshot_every,
+  };
+}
+
+/** The request field a server error names, as the form names it: reset_after is chosen with the cell. */
+export const formField = (field) => (field === 'reset_after' ? 'cell' : field);
+
+/**
+ * The epoch to show once `count` epochs have arrived (they were `before`), or null to leave it:
+ * the page follows the newest epoch while it shows the newest one (the live edge, as a video player
+ * does), up to `target` (the URL's epoch on a reload, Infinity after Train). An epoch the reader
+ * moved back to stays.
+ */
+export function followEpoch({ epoch, before, count, target }) {
+  const atEdge = before === 0 || epoch >= before - 1;
+  if (count <= before || !atEdge) return null;
+  const next = Math.min(target, count - 1);
+  return next === epoch ? null : next;
+}
