@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { catalog } from './catalogs.mjs';
+import './engine.mjs';
 
 import { errorText, expectedNumbers, fieldErrors, runNetwork, runRequest } from '../../static/js/api.js';
 import { COMPACT_NUMBERS, GET_QUERY_BYTES } from '../../static/js/config.js';

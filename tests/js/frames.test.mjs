@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import './catalogs.mjs';
+import './engine.mjs';
 
 import { NET_COLORS, STATE_SCALE } from '../../static/js/config.js';
 import {
