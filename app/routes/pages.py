@@ -29,12 +29,15 @@ from app.assets import PAGE_ASSETS, static_tree
 from app.assets import ROOT as STATIC
 from app.engine.cells import describe_all
 from app.i18n import LANGUAGES, Language, catalog, negotiate, translate
+from app.presets import COMPARE_DEFAULT
 from app.settings import Settings
 
 TEMPLATES = STATIC.parent / "templates"
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 templates = Jinja2Templates(directory=TEMPLATES)
+# ``tojson`` keeps an object's order (Jinja sorts keys by default): the cells' is their declaration's.
+templates.env.policies["json.dumps_kwargs"] = {"sort_keys": False}
 
 # Scripts only from this app (no inline script, no eval); Plotly sets inline styles and draws
 # images from data:/blob: URLs (PNG export).
@@ -125,11 +128,12 @@ COMPARE_ASSETS = {"entry": "js/compare.bundle.js", "stylesheet": "css/compare.cs
 
 def compare_page(request: Request, headers: dict[str, str], **context: Any) -> HTMLResponse:
     """``compare.html`` with its own entry (``js/compare.bundle.js``, or the module when the
-    bundler refuses one) and stylesheet (``css/compare.css``, which imports the app's)."""
+    bundler refuses one) and stylesheet (``css/compare.css``, which imports the app's), opening
+    ``COMPARE_DEFAULT`` when the URL names no preset or configuration."""
     entry = static_tree().loadable(COMPARE_ASSETS["entry"])
     return render(
         request, "compare.html", headers, entry=entry, stylesheet=COMPARE_ASSETS["stylesheet"],
-        **context,
+        default_preset=COMPARE_DEFAULT, **context,
     )  # fmt: skip
 
 

@@ -21,8 +21,8 @@ export const ANALYSIS_KEYS = ['step', 'example', 'layer', 'direction', 'presente
 /**
  * The analyses inside `root`'s [data-part=analysis] (none: a view that draws nothing), following
  * `store` (step and view) and `timeline`; `options()` gives the charts' options (the viewer's:
- * layer, text size, compact). load(result, {shared, refused}) draws a run: `shared` are options
- * every column of a comparison shares (`range`, the connectivity colour range), `refused` why
+ * layer, text size, compact, and what the columns of a comparison share: `range`, the
+ * connectivity colour range). load(result, {refused}) draws a run, `refused` saying why
  * connectivity is missing (api.js' runAnalysed). unload() forgets the run until the next load.
  */
 export function createAnalysisView(root, { store, timeline, options }) {
@@ -32,23 +32,24 @@ export function createAnalysisView(root, { store, timeline, options }) {
   const charts = Object.fromEntries(Object.entries(SPECS).map(([name, spec]) => [name, createChart($(`[data-chart=${name}]`), spec)]));
   let result = null;
   let model = null;
-  let shared = {};
+  let drawnWith = {}; // the options of the last draw (a step changes none of them)
 
   const view = () => store.state;
   const step = () => Math.min(view().step, model.T - 1);
-  const opts = () => ({ ...options(), direction: view().direction, ...shared });
+  const opts = () => ({ ...options(), direction: view().direction });
   const has = (name) => result.layers[0].forward[NEEDS[name]] !== undefined;
   const drawn = () => Object.keys(charts).filter(has);
   const shown = () => result && !view().hide.includes('analysis');
 
   async function draw() {
-    const o = opts();
+    drawnWith = opts();
+    const o = drawnWith;
     $('[data-summary=reach]').textContent = has('reach') ? reachSummary(model, o) : '';
     await Promise.all(drawn().map((name) => charts[name].draw(model, o)));
   }
 
   async function showStep() {
-    const o = opts();
+    const o = drawnWith;
     $('[data-summary=connectivity]').textContent = has('connectivity') ? connectivitySummary(model, step(), o) : '';
     $('[data-summary=trajectory]').textContent = has('trajectory') ? trajectorySummary(model, step(), o) : '';
     await Promise.all(drawn().map((name) => charts[name].show(step())));
@@ -68,9 +69,8 @@ export function createAnalysisView(root, { store, timeline, options }) {
     unload() {
       result = null;
     },
-    async load(newResult, { shared: common = {}, refused = null } = {}) {
+    async load(newResult, { refused = null } = {}) {
       result = newResult;
-      shared = common;
       model = analysisModel(result, view().example);
       $('[data-role=analysis-note]').textContent = refused ?? '';
       for (const name of Object.keys(charts)) $(`[data-figure=${name}]`).hidden = !has(name);

@@ -56,7 +56,7 @@ export function createViewer(root, { store, timeline, controls = root }) {
   let result = null;
   let model = null;
   let loading = false;
-  let shared = {}; // chart options every column of a comparison shares (colour ranges)
+  let shared = () => ({}); // the chart options every column of a comparison shares (colour ranges), by view
 
   const view = () => store.state;
   // The step, held in this run's steps (a viewer following a timeline may be drawn before the timeline knows its run).
@@ -74,7 +74,7 @@ export function createViewer(root, { store, timeline, controls = root }) {
       fontScale: view().presenter ? FONT.presenterScale : 1,
       compact: fit || width < COMPACT_WIDTH,
       narrow: !fit && width < COMPACT_WIDTH,
-      ...shared,
+      ...shared(view()),
     };
   }
   const analyses = createAnalysisView(root, { store, timeline, options: chartOptions });
@@ -170,13 +170,13 @@ export function createViewer(root, { store, timeline, controls = root }) {
   return {
     /**
      * Draw a run at the store's view: the view is clamped into the run first, and the timeline
-     * given its steps. `extra`: {shared (chart options of a comparison), refused (why connectivity
-     * is missing)}, for the charts and the analyses (analysisview.js).
+     * given its steps. `extra`: {shared (state -> the chart options every column of a comparison
+     * shares), refused (why connectivity is missing: analysisview.js)}.
      */
     async load(newResult, extra = {}) {
       loading = true;
       analyses.unload();
-      shared = extra.shared ?? {};
+      shared = extra.shared ?? (() => ({}));
       try {
         result = newResult;
         const clamped = clampView(result, view());
