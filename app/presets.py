@@ -210,7 +210,7 @@ _PRESETS: list[dict] = [
 # 12 powers of ten below its dependence on x_39. The same inputs push some LSTM forget gates (forget
 # bias 1.0, on top of the seeded 1.0) and GRU update gates towards 1, units that carry their state
 # almost unchanged: well under one power of ten from s = 39 to s = 0. Measured with the engine's
-# connectivity (docs/FRONTEND.md, "Compare cells"; tests/routes/test_compare.py checks the contrast).
+# connectivity (docs/FRONTEND.md, "Compare cells"); tests/routes/test_compare.py checks it.
 _STEPS = 40
 _COMPARISONS: list[dict] = [
     {

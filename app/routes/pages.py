@@ -36,7 +36,7 @@ TEMPLATES = STATIC.parent / "templates"
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 templates = Jinja2Templates(directory=TEMPLATES)
-# ``tojson`` keeps an object's order (Jinja sorts keys by default): the cells' is their declaration's.
+# ``tojson`` keeps an object's order (Jinja sorts keys by default): the cells' declaration order.
 templates.env.policies["json.dumps_kwargs"] = {"sort_keys": False}
 
 # Scripts only from this app (no inline script, no eval); Plotly sets inline styles and draws

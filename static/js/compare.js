@@ -11,6 +11,7 @@ import {
 import { pageLanguage, t } from './i18n.js';
 import { bindKeys, createPlayer } from './player.js';
 import { DEFAULTS, InputError, analysesOf, embedCode, encodeState, stateFromConfig } from './state.js';
+import { shareText } from './share.js';
 import { createStore } from './store.js';
 import { createTimeline } from './timeline.js';
 import { createViewer } from './viewer.js';
@@ -118,18 +119,8 @@ function showPreset() {
   $('[data-role=preset-info]').textContent = preset ? [preset.seed_heading, preset.description].filter(Boolean).join(' — ') : '';
 }
 
-async function share(kind) {
-  const text = kind === 'link' ? urlOf('/compare') : embedCode(urlOf('/embed'));
-  const box = $('[data-role=share-text]');
-  box.value = text;
-  $('[data-role=share]').hidden = false;
-  try {
-    await navigator.clipboard.writeText(text);
-    $('[data-role=share-status]').textContent = t(kind === 'link' ? 'share.link_copied' : 'share.embed_copied');
-  } catch {
-    box.select();
-    $('[data-role=share-status]').textContent = t('share.select_to_copy');
-  }
+function share(kind) {
+  return shareText(kind, kind === 'link' ? urlOf('/compare') : embedCode(urlOf('/embed')));
 }
 
 const presenter = $('[data-action=presenter]');

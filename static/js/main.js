@@ -7,6 +7,7 @@ import {
   DEFAULTS, FIELDS, InputError, analysesOf, decodeState, embedCode, encodeState, requestFromState, sameConfig, stateFromConfig,
 } from './state.js';
 import { bindKeys, createPlayer } from './player.js';
+import { shareText } from './share.js';
 import { createStore } from './store.js';
 import { createTimeline } from './timeline.js';
 import { createViewer } from './viewer.js';
@@ -101,18 +102,8 @@ function showPreset() {
   $('[data-role=preset-info]').textContent = preset ? [preset.seed_heading, preset.description].filter(Boolean).join(' — ') : '';
 }
 
-async function share(kind) {
-  const text = kind === 'link' ? urlOf('/') : embedCode(urlOf('/embed'));
-  const box = $('[data-role=share-text]');
-  box.value = text;
-  $('[data-role=share]').hidden = false;
-  try {
-    await navigator.clipboard.writeText(text);
-    $('[data-role=share-status]').textContent = t(kind === 'link' ? 'share.link_copied' : 'share.embed_copied');
-  } catch {
-    box.select();
-    $('[data-role=share-status]').textContent = t('share.select_to_copy');
-  }
+function share(kind) {
+  return shareText(kind, kind === 'link' ? urlOf('/') : embedCode(urlOf('/embed')));
 }
 
 function download() {

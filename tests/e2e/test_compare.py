@@ -75,7 +75,11 @@ def open_compare(page: Page, url: str) -> list[dict]:
 
 def test_three_columns_play_pause_and_step_in_sync(page: Page, app_url: str) -> None:
     shown = open_compare(page, f"{app_url}/compare?preset={PRESET}&cells=rnn,lstm,gru")
-    assert [(c["cell"], c["title"]) for c in shown] == [("rnn", "RNN"), ("lstm", "LSTM"), ("gru", "GRU")]
+    assert [(c["cell"], c["title"]) for c in shown] == [
+        ("rnn", "RNN"),
+        ("lstm", "LSTM"),
+        ("gru", "GRU"),
+    ]
     assert_in_step(shown, 0)
     page.get_by_label("Speed (steps per second)").select_option("15")
     page.get_by_role("button", name="Play", exact=True).click()
@@ -106,11 +110,19 @@ def test_each_quantity_has_one_colour_scale_in_every_column(page: Page, app_url:
     # Connectivity: one log10 range over every column's values (at most 8 powers of ten deep).
     [(lo, hi)] = {tuple(c["mapScale"]) for c in shown}
     logs = [v for c in shown for v in c["mapLogs"]]
-    assert hi == pytest.approx(max(logs)) and lo == pytest.approx(max(min(logs), math.floor(hi) - 8))
+    assert hi == pytest.approx(max(logs)) and lo == pytest.approx(
+        max(min(logs), math.floor(hi) - 8)
+    )
     assert min(min(c["mapLogs"]) for c in shown) < lo  # the RNN's weakest reach is off the scale
     # h: centred on 0 and as deep as the largest |h| of any column; c only in the LSTM's column.
     [(h_lo, h_hi)] = {tuple(c["heatScales"]["coloraxis"]) for c in shown}
-    h = [abs(v) for c in shown for trace in c["heat"] if trace["axis"] == "coloraxis" for v in sum(trace["z"], [])]
+    h = [
+        abs(v)
+        for c in shown
+        for trace in c["heat"]
+        if trace["axis"] == "coloraxis"
+        for v in sum(trace["z"], [])
+    ]
     assert h_lo == -h_hi and h_hi == pytest.approx(max(h))
     assert [c["cell"] for c in shown if "coloraxis2" in c["heatScales"]] == ["lstm"]
 
@@ -193,10 +205,15 @@ def test_korean_comparison_reads_korean(browser: Browser, app_url: str, console_
     watch(page, console_errors)
     open_compare(page, f"{app_url}/compare?preset={PRESET}&step=12&lang=ko")
     expect(page.get_by_role("button", name="재생", exact=True)).to_be_visible()
-    expect(page.locator("[data-role=step-label]")).to_have_text("40단계 중 13단계 · 정방향: t = 12의 입력 [0, 8]")
+    expect(page.locator("[data-role=step-label]")).to_have_text(
+        "40단계 중 13단계 · 정방향: t = 12의 입력 [0, 8]"
+    )
     expect(page.locator(".scales-note")).to_contain_text("같은 색 척도")
     expect(page.locator("#preset option:checked")).to_contain_text("LSTM이 필요한 이유")
-    assert "1층" in page.locator(".column [data-chart=connectivity] .annotation-text").first.text_content()
+    assert (
+        "1층"
+        in page.locator(".column [data-chart=connectivity] .annotation-text").first.text_content()
+    )
     page.screenshot(path=ARTIFACTS / "compare-korean-1280x720.png")
     assert overlaps(page) == []
     context.close()
@@ -266,9 +283,7 @@ def test_the_embed_at_800_by_450_reads_clearly(page: Page, app_url: str) -> None
     assert urlparse(link.get_attribute("href")).path == "/compare"
 
 
-def test_the_main_page_shows_the_analyses_and_moves_their_cursors(
-    page: Page, app_url: str
-) -> None:
+def test_the_main_page_shows_the_analyses_and_moves_their_cursors(page: Page, app_url: str) -> None:
     runs = record_runs(page)
     open_viewer(page, f"{app_url}/?preset=lstm_batch")
     [(method, path)] = runs
@@ -292,7 +307,11 @@ def test_the_main_page_shows_the_analyses_and_moves_their_cursors(
 @pytest.mark.parametrize(
     ("locale", "lang", "expected"),
     [
-        ("en-US", "en", "Connectivity is computed for runs of at most 200 steps; this one has 250."),
+        (
+            "en-US",
+            "en",
+            "Connectivity is computed for runs of at most 200 steps; this one has 250.",
+        ),
         ("ko-KR", "ko", "연결도는 200단계 이하인 실행에서만 계산합니다. 이 실행은 250단계입니다."),
     ],
 )

@@ -40,8 +40,8 @@ def test_presets_are_the_seed_examples_in_order_then_the_comparisons(client):
     assert [p["name"] for p in listed] == SEED_NAMES + ["memory_reach"]  # then /compare's
     for preset in listed:
         assert preset["title"] and preset["description"]
-        seed = preset["name"] in SEED_NAMES
-        assert preset["seed_heading"].startswith("RNN 기본예제 › ") if seed else not preset["seed_heading"]
+        cited = preset["seed_heading"].startswith("RNN 기본예제 › ")
+        assert cited if preset["name"] in SEED_NAMES else preset["seed_heading"] == ""
         assert preset["config"]["input"]
 
 
