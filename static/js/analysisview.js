@@ -74,6 +74,8 @@ export function createAnalysisView(root, { store, timeline, options }) {
       model = analysisModel(result, view().example);
       $('[data-role=analysis-note]').textContent = refused ?? '';
       for (const name of Object.keys(charts)) $(`[data-figure=${name}]`).hidden = !has(name);
+      // A run with no analyses, none refused (one the page did not ask them for: /learn's), shows no part.
+      if (!refused && !drawn().length) part.hidden = true;
       if (!shown()) return;
       await draw();
       await showStep();
