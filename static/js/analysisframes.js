@@ -166,6 +166,9 @@ function words(opts) {
   };
 }
 
+/** The pixels a title centred over the plot area has before it leaves the chart: the plot, and as much of each margin as of the narrower one. */
+const titleRoom = (layout, area) => area.w + 2 * Math.min(layout.margin.l, layout.margin.r);
+
 /** A panel's title: "layer 1 · forward · …", or "L1 → …" when compact or when the long one would not fit `px` pixels across. */
 function panelTitle(opts, layer, direction, what, px = Infinity) {
   const m = wordsFor(opts);
@@ -349,7 +352,7 @@ export const connectivity = {
         ...bar, x: 1, xanchor: 'left', len: 1, outlinewidth: 0, ticks: 'outside', tickvals: ticks.values, ticktext: ticks.text,
       },
     };
-    const across = opts.width ?? COMPACT_WIDTH; // a key and a title may run over the margins, not past the chart
+    const across = titleRoom(layout, area);
     layout.annotations = [chartTitle(opts, panelTitle(opts, layer, direction, w.connectivity, across), [0, 1], 1, 1), chartKey(w.key(area.w + margin.r))];
     layout.shapes = connectivity.frame(model, 0, opts);
     return { data, layout };
@@ -425,7 +428,7 @@ export const reach = {
       title: { text: w.strength },
     };
     const at = model.length ? t : '–';
-    const across = opts.width ?? COMPACT_WIDTH;
+    const across = titleRoom(layout, area);
     const title = panelTitle(opts, layer, direction, w.reach(at), across);
     // Past the chart's width even in its compact form: the short name of the curve.
     const fits = textPx(opts, title.length) <= across;

@@ -59,7 +59,13 @@ function makeColumns(keys) {
   columns = keys.map((key) => {
     const column = template.content.firstElementChild.cloneNode(true);
     column.dataset.cell = key;
-    column.querySelector('[data-role=cell-title]').textContent = variant(key).title;
+    const title = column.querySelector('[data-role=cell-title]');
+    title.textContent = variant(key).title;
+    // Each column's analyses are a region named by its cell and the part's title (one name per landmark).
+    const part = column.querySelector('[data-part=analysis]');
+    [title.id, part.querySelector('.card-title').id] = [`column-${key}`, `column-${key}-analysis`];
+    part.removeAttribute('aria-label');
+    part.setAttribute('aria-labelledby', `${title.id} ${title.id}-analysis`);
     column.querySelector('[data-role=open-cell]').setAttribute('aria-label', t('compare.open_cell_label', { cell: variant(key).title }));
     return column;
   });
