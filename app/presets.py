@@ -1,5 +1,7 @@
 """The seed notebook's ten examples as run configurations (SPEC section 2), with their titles and
-descriptions in English and Korean (SPEC section 10; the notebook's first readers read Korean)."""
+descriptions in English and Korean (SPEC section 10; the notebook's first readers read Korean),
+then the presets made for ``/compare`` (SPEC section 7), which are not in the notebook (their
+``seed_heading`` is empty)."""
 
 from functools import lru_cache
 
@@ -200,17 +202,58 @@ _PRESETS: list[dict] = [
 ]
 
 
+# ---- presets made for /compare (SPEC section 7) ------------------------------------------------
+# memory_reach: one example of T = 40 steps of D = 2 numbers, where only the first input carries a
+# signal (1 on channel 0) and the 39 after it a loud constant distractor (8 on channel 1), H = 8,
+# seed 1. The distractor drives the basic RNN's tanh into saturation, so its derivative, and with it
+# the product of step Jacobians, shrinks at every step: the last state's dependence on x_0 is about
+# 12 powers of ten below its dependence on x_39. The same inputs push some LSTM forget gates (forget
+# bias 1.0, on top of the seeded 1.0) and GRU update gates towards 1, units that carry their state
+# almost unchanged: well under one power of ten from s = 39 to s = 0. Measured with the engine's
+# connectivity (docs/FRONTEND.md, "Compare cells"); tests/routes/test_compare.py checks it.
+_STEPS = 40
+_COMPARISONS: list[dict] = [
+    {
+        "name": "memory_reach",
+        "title": "Why LSTM: remembering the first of 40 inputs",
+        "description": "Only the first input carries a signal; the 39 after it are a loud constant "
+        "distractor. Compare how much the last state still depends on the first input: the basic "
+        "RNN's saturated tanh loses it by about 12 powers of ten, while LSTM (forget bias 1.0) and "
+        "GRU keep it within one.",
+        "ko": {
+            "title": "LSTM이 필요한 이유: 40개 입력 중 첫 번째 기억하기",
+            "description": (
+                "첫 번째 입력에만 신호가 있고, 그 뒤 39개는 큰 값이 계속되는 방해 입력입니다. "
+                "마지막 상태가 첫 번째 입력에 아직 얼마나 의존하는지 비교해 보세요. 기본 RNN은 "
+                "포화된 tanh 때문에 의존도가 10의 12제곱 배쯤 줄어들지만, LSTM(망각 편향 1.0)과 "
+                "GRU는 10배 안쪽으로 유지합니다."
+            ),
+        },
+        "config": {
+            "cell": "lstm",
+            "hidden_size": 8,
+            "forget_bias": 1.0,
+            "seed": 1,
+            "input": {"values": [[[1.0, 0.0]] + [[0.0, 8.0]] * (_STEPS - 1)]},
+        },
+    },
+]
+
+COMPARE_DEFAULT = "memory_reach"  # the preset /compare opens with
+
+
 @lru_cache
 def presets(lang: Language = "en") -> dict[str, Preset]:
-    """The presets by name, in the notebook's order, titled and described in `lang` (the seed
-    heading cites the notebook as it is written, in both languages)."""
+    """The presets by name, the notebook's in its order then the comparisons', titled and
+    described in `lang` (the seed heading cites the notebook as it is written, in both
+    languages)."""
     return {
         p["name"]: Preset(
             name=p["name"],
             title=p.get(lang, p)["title"],
-            seed_heading=f"{_NOTEBOOK} › {p['seed_heading']}",
+            seed_heading=f"{_NOTEBOOK} › {p['seed_heading']}" if "seed_heading" in p else "",
             description=p.get(lang, p)["description"],
             config=RunRequest.model_validate(p["config"]),
         )
-        for p in _PRESETS
+        for p in _PRESETS + _COMPARISONS
     }

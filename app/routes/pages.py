@@ -1,9 +1,14 @@
-"""HTML pages: the app (/), the chart-only embed page (/embed) and the Learn page (/learn).
+"""HTML pages: the app (/), the chart-only embed page (/embed), the Learn page (/learn) and
+the comparison of cells (/compare, and /embed?cells=...).
 
 Every page renders through ``render``, which gives the templates what they share:
 
 - its language (SPEC section 10): ``lang`` for ``<html lang>``, ``t(key, **params)``, the catalog
   the page inlines for its scripts, and a link per language to the same page and state;
+- ``engine``, which the page inlines for its scripts too: the cell declarations (what
+  ``GET /api/cells`` serves, ``app.engine.cells``) and ``max_analysis_steps``, so the front end
+  derives every cell's names, layout and math from the engine's one source, with no request
+  before its first chart, and a standalone export carries them;
 - ``static_url`` (the content-hashed URL of a static file, ``app.assets``) and the assets every
   page loads: the stylesheet, Plotly, and the front end's entry as one bundle
   (``js/main.bundle.js``: one request, not one per module).
@@ -22,12 +27,17 @@ from fastapi.templating import Jinja2Templates
 
 from app.assets import PAGE_ASSETS, static_tree
 from app.assets import ROOT as STATIC
+from app.engine.cells import describe_all
 from app.i18n import LANGUAGES, Language, catalog, negotiate, translate
+from app.presets import COMPARE_DEFAULT
+from app.settings import Settings
 
 TEMPLATES = STATIC.parent / "templates"
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 templates = Jinja2Templates(directory=TEMPLATES)
+# ``tojson`` keeps an object's order (Jinja sorts keys by default): the cells' declaration order.
+templates.env.policies["json.dumps_kwargs"] = {"sort_keys": False}
 
 # Scripts only from this app (no inline script, no eval); Plotly sets inline styles and draws
 # images from data:/blob: URLs (PNG export).
@@ -66,6 +76,11 @@ def language_context(request: Request) -> dict[str, Any]:
     }
 
 
+def engine_context(settings: Settings) -> dict[str, Any]:
+    """What the front end reads of the engine (module docstring): 2.3 KB of JSON."""
+    return {"cells": describe_all(), "max_analysis_steps": settings.max_analysis_steps}
+
+
 def render(
     request: Request, template: str, headers: dict[str, str], **context: Any
 ) -> HTMLResponse:
@@ -78,6 +93,7 @@ def render(
         **language,
         "static_url": tree.url,
         "entry": tree.loadable(PAGE_ASSETS["entry"]),
+        "engine": engine_context(request.app.state.settings),
     }
     language_headers = {"Content-Language": language["lang"], "Vary": "Accept-Language"}
     return templates.TemplateResponse(
@@ -100,9 +116,12 @@ def index(request: Request) -> HTMLResponse:
 @router.get("/embed", response_class=HTMLResponse)
 def embed(request: Request) -> HTMLResponse:
     """Charts and playback only, for iframes on any site; configuration comes from the URL.
-    ``learn=1`` embeds a training instead (the Learn page's charts, its keys in the URL)."""
+    ``learn=1`` embeds a training instead (the Learn page's charts, its keys in the URL);
+    ``cells=`` embeds a comparison (``/compare``'s columns and player)."""
     if "learn" in request.query_params:
         return learn_page(request, EMBED_HEADERS, embed=True)
+    if "cells" in request.query_params:
+        return compare_page(request, EMBED_HEADERS, embed=True)
     return render(request, "embed.html", EMBED_HEADERS)
 
 
@@ -122,3 +141,27 @@ def learn(request: Request) -> HTMLResponse:
     """Train a network on a text (default "hihello") and watch it learn: the loss as it
     streams in, each epoch's predictions, and the network at any epoch. Not frameable."""
     return learn_page(request, APP_HEADERS)
+
+
+# ---- the comparison of cells (SPEC section 7): /compare and /embed?cells=... -------------------
+COMPARE_ASSETS = {"entry": "js/compare.bundle.js", "stylesheet": "css/compare.css"}
+
+
+def compare_page(request: Request, headers: dict[str, str], **context: Any) -> HTMLResponse:
+    """``compare.html`` with its own entry (``js/compare.bundle.js``, or the module when the
+    bundler refuses one) and stylesheet (``css/compare.css``, which imports the app's), opening
+    ``COMPARE_DEFAULT`` when the URL names no preset or configuration."""
+    entry = static_tree().loadable(COMPARE_ASSETS["entry"])
+    return render(
+        request, "compare.html", headers, entry=entry, stylesheet=COMPARE_ASSETS["stylesheet"],
+        default_preset=COMPARE_DEFAULT, **context,
+    )  # fmt: skip
+
+
+@router.get("/compare", response_class=HTMLResponse)
+def compare(request: Request) -> HTMLResponse:
+    """One configuration run once per cell (``cells=rnn,lstm,gru`` by default), side by side:
+    one column per cell, one player for all. The page reads ``preset=`` or ``config=`` and
+    the view from the URL and refuses, with a message, what fits one cell only (weights, an
+    initial state). Not frameable; ``/embed?cells=...`` is."""
+    return compare_page(request, APP_HEADERS)

@@ -128,11 +128,12 @@ function words(opts) {
     backward: m('direction.backward'),
     connectivity: m('analysis.connectivity'),
     reach: (t) => m('analysis.reach', { t }),
+    reachShort: (t) => m('analysis.reach_compact', { t }),
     path: m('analysis.path'),
     stateAxis: m('analysis.state_axis'),
     inputAxis: m('analysis.input_axis'),
     strength: '‖∂h_t/∂x_s‖',
-    key: m('analysis.key'),
+    key: (px) => (textPx(opts, m('analysis.key').length) <= px ? m('analysis.key') : m('analysis.key_compact')),
     noDependence: (t, s) => m('analysis.no_dependence', { t, s }),
     padding: (t, s) => m('analysis.padding', { t, s }),
     dependence: (t, s, value) => m('analysis.dependence', { t, s, value }),
@@ -165,12 +166,16 @@ function words(opts) {
   };
 }
 
-/** A panel's title: "layer 1 · forward · …", or "L1 → …" when compact. */
-function panelTitle(opts, layer, direction, what) {
+/** The pixels a title centred over the plot area has before it leaves the chart: the plot, and as much of each margin as of the narrower one. */
+const titleRoom = (layout, area) => area.w + 2 * Math.min(layout.margin.l, layout.margin.r);
+
+/** A panel's title: "layer 1 · forward · …", or "L1 → …" when compact or when the long one would not fit `px` pixels across. */
+function panelTitle(opts, layer, direction, what, px = Infinity) {
   const m = wordsFor(opts);
-  return opts.compact
+  const long = m('frames.panel', { layer: layer + 1, direction: m(`direction.${direction}`), what });
+  return opts.compact || textPx(opts, long.length) > px
     ? m('frames.panel_compact', { layer: layer + 1, arrow: direction === 'backward' ? '←' : '→', what })
-    : m('frames.panel', { layer: layer + 1, direction: m(`direction.${direction}`), what });
+    : long;
 }
 
 // ---- the model ---------------------------------------------------------------------------------
@@ -347,7 +352,8 @@ export const connectivity = {
         ...bar, x: 1, xanchor: 'left', len: 1, outlinewidth: 0, ticks: 'outside', tickvals: ticks.values, ticktext: ticks.text,
       },
     };
-    layout.annotations = [chartTitle(opts, panelTitle(opts, layer, direction, w.connectivity), [0, 1], 1, 1), chartKey(w.key)];
+    const across = titleRoom(layout, area);
+    layout.annotations = [chartTitle(opts, panelTitle(opts, layer, direction, w.connectivity, across), [0, 1], 1, 1), chartKey(w.key(area.w + margin.r))];
     layout.shapes = connectivity.frame(model, 0, opts);
     return { data, layout };
   },
@@ -421,7 +427,12 @@ export const reach = {
       type: 'log', range: [scale.lo - pad, scale.hi + pad], tickvals: ticks.values.map((v) => 10 ** v), ticktext: ticks.text,
       title: { text: w.strength },
     };
-    layout.annotations = [chartTitle(opts, panelTitle(opts, layer, direction, w.reach(model.length ? t : '–')))];
+    const at = model.length ? t : '–';
+    const across = titleRoom(layout, area);
+    const title = panelTitle(opts, layer, direction, w.reach(at), across);
+    // Past the chart's width even in its compact form: the short name of the curve.
+    const fits = textPx(opts, title.length) <= across;
+    layout.annotations = [chartTitle(opts, fits ? title : panelTitle(opts, layer, direction, w.reachShort(at), across))];
     layout.shapes = reach.frame(model, 0, opts);
     return { data, layout };
   },
@@ -518,7 +529,7 @@ export const trajectory = {
         domain: p.y, anchor: `x${p.ref}`, zeroline: false, title: { text: pc(one ? 0 : 1) },
         range: padded(everywhere.map(([, y]) => y)), nticks: rowTicks(opts, p.px.h),
       };
-      layout.annotations.push(chartTitle(opts, panelTitle(opts, layer, p.direction, w.path), p.x, p.y[1]));
+      layout.annotations.push(chartTitle(opts, panelTitle(opts, layer, p.direction, w.path, p.px.w), p.x, p.y[1]));
       const label = (t, k) => `${w.at(t, model.tokens?.[t])}${k === 0 ? ` (${w.start})` : ''}<br>`
         + components[t].map((v, c) => `PC${c + 1} = ${formatValue(v)}`).join(', ');
       return {

@@ -1,5 +1,6 @@
 // The JSON API (SPEC section 5): presets and runs, with errors turned into per-field messages.
 // Runs go by GET when they can (the browser and any CDN cache them), in the compact encoding when large.
+import { maxAnalysisSteps, variantOf } from './cells.js';
 import { COMPACT_NUMBERS, GET_QUERY_BYTES } from './config.js';
 import { decodeArrays } from './encoding.js';
 import { has, t } from './i18n.js';
@@ -93,8 +94,6 @@ export function fieldErrors(detail) {
 /** The server's own message of an error detail (a 503's reason, or each field's message joined). */
 export const serverMessage = (detail) => (Array.isArray(detail) ? detail.map((e) => e.msg).join('; ') : String(detail ?? ''));
 
-const GATE_COUNT = { rnn: 0, lstm: 4, gru: 3 };
-
 /** [B, T, D] of a request's input: D is the vocabulary's size (or the distinct characters) for text. */
 function inputShape(input) {
   if (input.values) return [input.values.length, input.values[0]?.length ?? 0, input.values[0]?.[0]?.length ?? 0];
@@ -103,16 +102,21 @@ function inputShape(input) {
   return [chars.length, Math.max(0, ...chars.map((c) => c.length)), vocabulary.size];
 }
 
+/** How many numbers the analyses add to one layer-direction (app/validation.analysis_numbers): connectivity [B][T][T]; trajectory axes, mean, ratios, components. */
+function analysisNumbers(analysis = [], B, T, H) {
+  const K = Math.min(2, H);
+  const sizes = { connectivity: B * T * T, trajectory: K * H + H + K + B * T * K };
+  return analysis.reduce((sum, name) => sum + sizes[name], 0);
+}
+
 /** How many numbers the result of a run request carries, counted as the server does (app/validation.count_numbers). */
 export function expectedNumbers(body) {
-  const { cell, hidden_size: H, num_layers: L, bidirectional } = body;
+  const { hidden_size: H, num_layers: L, bidirectional } = body;
+  const { states: { length: states }, gates: { length: gates }, blocks, bias_rows: biasRows } = variantOf(body);
   const [B, T, D] = inputShape(body.input);
   const dirs = bidirectional ? 2 : 1;
-  const gates = GATE_COUNT[cell];
-  const states = cell === 'lstm' ? 2 : 1;
-  const columns = Math.max(1, gates) * H; // G·H: the width of every weight
-  const biasRows = cell === 'gru' && (body.reset_after ?? true) ? 2 : 1;
-  const perDirection = B * T * H * (1 + states + gates) + B * H * states;
+  const columns = blocks * H; // G·H: the width of every weight
+  const perDirection = B * T * H * (1 + states + gates) + B * H * states + analysisNumbers(body.analysis, B, T, H);
   let weights = 0;
   for (let l = 0; l < L; l += 1) weights += ((l === 0 ? D : H * dirs) + H + biasRows) * columns;
   return B * T * D + L * dirs * perDirection + dirs * weights + B * T * H * dirs;
@@ -167,5 +171,45 @@ export async function runNetwork(body, preset = '', retries = 3) {
   } catch (error) {
     if (!(error instanceof ApiError && error.status === 414)) throw error;
     return fetchRun(postRequest(JSON.stringify(body)));
+  }
+}
+
+/** Whether an error refuses only the analyses (the rest of the request would run): every field it names is under `analysis`. */
+const refusesAnalyses = (error) => error instanceof ApiError && error.status === 422 && error.fields.length > 0
+  && error.fields.every((f) => f.field === 'analysis' || f.field.startsWith('analysis.'));
+
+// The server's rule for connectivity's length (app/validation), read for its two numbers.
+const STEPS_RULE = /T <= (\d+) .*T is (\d+)/;
+
+/**
+ * Why the analyses were refused, in the page's language: the length rule said again by the catalog
+ * ("Connectivity is computed for at most 200 steps; this run has 300"), any other rule quoted
+ * inside a translated sentence.
+ */
+export function analysisRefusal(message) {
+  const steps = message.match(STEPS_RULE);
+  if (steps) return t('analysis.refused_steps', { limit: steps[1], steps: steps[2] });
+  return t('analysis.refused', { message });
+}
+
+/**
+ * A run with the analyses `analysis` (SPEC §6; none: a plain runNetwork): {result, refused},
+ * `refused` null, or why connectivity is missing (analysisRefusal) while the run and its other
+ * analyses are there. A run longer than the page's max_analysis_steps is not asked for
+ * connectivity; a 422 on the analyses alone (connectivity's other limits) is answered by fetching
+ * the run without it.
+ */
+export async function runAnalysed(body, preset = '', analysis = []) {
+  const fetchWith = (names) => (names.length ? runNetwork({ ...body, analysis: names }) : runNetwork(body, preset));
+  const rest = analysis.filter((name) => name !== 'connectivity');
+  const steps = inputShape(body.input)[1];
+  if (rest.length < analysis.length && steps > maxAnalysisSteps()) {
+    return { result: await fetchWith(rest), refused: t('analysis.refused_steps', { limit: maxAnalysisSteps(), steps }) };
+  }
+  try {
+    return { result: await fetchWith(analysis), refused: null };
+  } catch (error) {
+    if (!refusesAnalyses(error)) throw error;
+    return { result: await fetchWith(rest), refused: analysisRefusal(error.message) };
   }
 }

@@ -14,6 +14,9 @@ export const CELL_SCALE = [
   [1, '#7f3b08'],
 ];
 
+/** The colour scale of each state's heatmap, by state name; a state not named here takes CELL_SCALE. */
+export const STATE_SCALES = { h: STATE_SCALE, c: CELL_SCALE };
+
 /** Okabe-Ito qualitative palette (colour-blind safe) for one line per unit. */
 export const UNIT_COLORS = ['#0072b2', '#e69f00', '#009e73', '#cc79a7', '#56b4e9', '#d55e00', '#f0e442', '#000000'];
 

@@ -5,11 +5,12 @@
 // their headings, frame() every cell.
 import {
   CELL_SCALE, COMPACT_WIDTH, DIGITS, FONT, HEATMAP_GAPS_UP_TO, HEIGHTS, LABELLED_UNITS, LINE_MARKERS_UP_TO, NET_COLORS,
-  NETWORK_COLUMN_PX, NETWORK_MIN_COLUMNS, NETWORK_WINDOW, OVERLAY, STATE_SCALE, TICKED_CELLS, UNIT_COLORS, UNIT_DASHES,
-  UNIT_WINDOW,
+  NETWORK_COLUMN_PX, NETWORK_MIN_COLUMNS, NETWORK_WINDOW, OVERLAY, STATE_SCALE, STATE_SCALES, TICKED_CELLS, UNIT_COLORS,
+  UNIT_DASHES, UNIT_WINDOW,
 } from './config.js';
+import { variantOf } from './cells.js';
 import { t as tr } from './i18n.js';
-import { GATES, positionAt } from './math.js';
+import { positionAt } from './math.js';
 
 const range = (a, b) => Array.from({ length: Math.max(0, b - a) }, (_, k) => a + k);
 const transpose = (m) => (m.length ? m[0].map((_, j) => m.map((row) => row[j])) : []);
@@ -29,9 +30,14 @@ export function shortVector(v, keep = 3, chars = Infinity) {
   return text(n);
 }
 
-/** The slice of a run result that the charts draw for example b. */
+/**
+ * The slice of a run result that the charts draw for example b. Its cell's names come from the
+ * engine's declaration (cells.js): `stateNames` (h first), `gateNames`; each layer and direction
+ * holds every state by name ([T][H]) and `gates`.
+ */
 export function viewModel(result, b) {
   const { cell, hidden_size: H, num_layers: L } = result.config;
+  const variant = variantOf(result.config);
   const dirs = result.layers[0].backward ? ['forward', 'backward'] : ['forward'];
   const inputs = result.inputs[b];
   const tokens = result.tokens?.[b];
@@ -39,14 +45,14 @@ export function viewModel(result, b) {
     cell, H, L, dirs,
     T: inputs.length,
     length: result.sequence_length[b],
-    gateNames: GATES[cell],
+    stateNames: variant.states,
+    gateNames: variant.gates,
     inputs,
     tokens: tokens && inputs.map((_, t) => plotlyText((tokens[t] ?? '').replace(' ', '␣'))),
     outputs: result.outputs[b],
     layers: result.layers.map((layer) => Object.fromEntries(dirs.map((d) => [d, {
-      h: layer[d].states.h[b],
-      c: layer[d].states.c ? layer[d].states.c[b] : null,
-      gates: Object.fromEntries(GATES[cell].map((g) => [g, layer[d].gates[g][b]])),
+      ...Object.fromEntries(variant.states.map((s) => [s, layer[d].states[s][b]])),
+      gates: Object.fromEntries(variant.gates.map((g) => [g, layer[d].gates[g][b]])),
     }]))),
   };
 }
@@ -346,8 +352,7 @@ function heatHeight(model, opts, panels) {
  * with room above it for its title.
  */
 function heatPanels(model, opts = {}) {
-  const quantities = model.cell === 'lstm' ? ['h', 'c'] : ['h'];
-  const cols = model.dirs.flatMap((direction) => quantities.map((q) => ({ direction, q })));
+  const cols = model.dirs.flatMap((direction) => model.stateNames.map((q) => ({ direction, q })));
   const n = model.L * cols.length;
   const height = opts.height ?? heatHeight(model, opts, n) * (opts.fontScale ?? 1); // opts.height: a fitted chart's pixels
   const plot = { w: plotWidth(opts, HEAT_MARGIN), h: height - (HEAT_MARGIN.t + HEAT_MARGIN.b) * marginScale(opts) };
@@ -361,7 +366,14 @@ function heatPanels(model, opts = {}) {
   }));
 }
 
-/** Per layer and direction: h (and c for LSTM) over time x units, with the step cursor. */
+/** The colour axis of state k of a cell: coloraxis (h), coloraxis2 (c), ... */
+const colorAxis = (k) => `coloraxis${k ? k + 1 : ''}`;
+
+/**
+ * Per layer and direction: each state (h, and c for LSTM) over time x units, with the step cursor;
+ * a colour axis per state, centred on 0, or over opts.ranges[state] ([lo, hi]) when several charts
+ * share one scale (/compare).
+ */
 export const heatmaps = {
   figure(model, opts = {}) {
     const panels = heatPanels(model, opts);
@@ -383,18 +395,21 @@ export const heatmaps = {
         type: 'heatmap',
         z: transpose(model.layers[p.layer][p.direction][p.q]),
         xaxis: `x${p.ref}`, yaxis: `y${p.ref}`,
-        coloraxis: p.q === 'c' ? 'coloraxis2' : 'coloraxis',
+        coloraxis: colorAxis(model.stateNames.indexOf(p.q)),
         meta: { layer: p.layer, direction: p.direction },
         xgap: model.T <= HEATMAP_GAPS_UP_TO ? 1 : 0, ygap: model.H <= HEATMAP_GAPS_UP_TO ? 1 : 0,
         hovertemplate: `${traceName(p.layer, p.direction)}<br>${tr('frames.heat_point')}<br>${p.q} = %{z:.4f}<extra></extra>`,
       };
     });
-    const bar = (text, y) => ({
-      title: { text }, len: model.cell === 'lstm' ? 0.45 : 0.9, y, yanchor: 'middle',
-      thickness: opts.compact ? 8 : 14, nticks: opts.compact ? 5 : 6,
+    const n = model.stateNames.length;
+    model.stateNames.forEach((q, k) => {
+      const colorbar = {
+        title: { text: q }, len: 0.9 / n, y: 1 - (k + 0.5) / n, yanchor: 'middle', thickness: opts.compact ? 8 : 14, nticks: opts.compact ? 5 : 6,
+      };
+      const [cmin, cmax] = opts.ranges?.[q] ?? [];
+      const scale = cmin === undefined ? { cmid: 0 } : { cmin, cmax };
+      layout[colorAxis(k)] = { colorscale: STATE_SCALES[q] ?? CELL_SCALE, ...scale, colorbar };
     });
-    layout.coloraxis = { colorscale: STATE_SCALE, cmid: 0, colorbar: bar('h', model.cell === 'lstm' ? 0.77 : 0.5) };
-    if (model.cell === 'lstm') layout.coloraxis2 = { colorscale: CELL_SCALE, cmid: 0, colorbar: bar('c', 0.23) };
     layout.shapes = heatmaps.frame(model, 0, opts);
     return { data, layout };
   },

@@ -1,12 +1,13 @@
 // Wiring only: the store (the URL's state), the presets menu, the form, the player, the viewer and the share buttons.
-import { ApiError, fetchPresets, fieldName, runNetwork } from './api.js';
+import { ApiError, fetchPresets, fieldName, runAnalysed } from './api.js';
 import { COMPACT_WIDTH } from './config.js';
 import { createForm } from './form.js';
 import { pageLanguage, t } from './i18n.js';
 import {
-  DEFAULTS, FIELDS, InputError, decodeState, embedCode, encodeState, requestFromState, sameConfig, stateFromConfig,
+  DEFAULTS, FIELDS, InputError, analysesOf, decodeState, embedCode, encodeState, requestFromState, sameConfig, stateFromConfig,
 } from './state.js';
 import { bindKeys, createPlayer } from './player.js';
+import { shareText } from './share.js';
 import { createStore } from './store.js';
 import { createTimeline } from './timeline.js';
 import { createViewer } from './viewer.js';
@@ -74,9 +75,12 @@ async function run() {
   form?.busy(true);
   try {
     await timeline.pause();
-    result = await runNetwork(requestFromState(store.state), unchangedPreset(store.state));
+    // The analyses (SPEC §6) when the page shows them: /embed has no part for them.
+    const analyses = viewerRoot.querySelector('[data-part=analysis]') ? analysesOf(store.state) : [];
+    const answer = await runAnalysed(requestFromState(store.state), unchangedPreset(store.state), analyses);
+    result = answer.result;
     status.textContent = '';
-    await viewer.load(result);
+    await viewer.load(result, { refused: answer.refused });
     writeUrl();
     $('[data-action=download-json]')?.removeAttribute('disabled');
     document.querySelectorAll('[data-export]').forEach((b) => b.removeAttribute('disabled'));
@@ -95,21 +99,11 @@ async function run() {
 
 function showPreset() {
   const preset = presets.find((p) => p.name === store.state.preset);
-  $('[data-role=preset-info]').textContent = preset ? `${preset.seed_heading} — ${preset.description}` : '';
+  $('[data-role=preset-info]').textContent = preset ? [preset.seed_heading, preset.description].filter(Boolean).join(' — ') : '';
 }
 
-async function share(kind) {
-  const text = kind === 'link' ? urlOf('/') : embedCode(urlOf('/embed'));
-  const box = $('[data-role=share-text]');
-  box.value = text;
-  $('[data-role=share]').hidden = false;
-  try {
-    await navigator.clipboard.writeText(text);
-    $('[data-role=share-status]').textContent = t(kind === 'link' ? 'share.link_copied' : 'share.embed_copied');
-  } catch {
-    box.select();
-    $('[data-role=share-status]').textContent = t('share.select_to_copy');
-  }
+function share(kind) {
+  return shareText(kind, kind === 'link' ? urlOf('/') : embedCode(urlOf('/embed')));
 }
 
 function download() {

@@ -2,14 +2,17 @@
 // Like TensorFlow Playground's state.ts: each field has a name (also its URL key), a type and a
 // default. A URL holds only the fields that differ from its base: the defaults, or the preset it
 // names; and always the page's language, so a link opens in the language it was copied in.
+import { cellNames, defaultVariants, variantOf } from './cells.js';
 import { t } from './i18n.js';
 
 /**
  * Every field of the UI state. `config: true` fields make the run request; the rest are the view.
  * `always: true` fields are in every URL (the language: the page's default depends on the reader).
+ * The cells are the engine's (cells.js); `cells` are /compare's columns (variant keys; by default
+ * each cell's default variant: rnn, lstm, gru).
  */
 export const FIELDS = [
-  { name: 'cell', type: 'enum', values: ['rnn', 'lstm', 'gru'], default: 'lstm', config: true },
+  { name: 'cell', type: 'enum', get values() { return cellNames(); }, default: 'lstm', config: true },
   { name: 'hidden_size', type: 'int', default: 2, config: true },
   { name: 'num_layers', type: 'int', default: 1, config: true },
   { name: 'bidirectional', type: 'bool', default: false, config: true },
@@ -34,11 +37,18 @@ export const FIELDS = [
   { name: 'presenter', type: 'bool', default: false },
   { name: 'autoplay', type: 'bool', default: false },
   { name: 'hide', type: 'list', default: [] },
+  { name: 'cells', type: 'list', default: defaultVariants() },
   { name: 'lang', type: 'enum', values: ['en', 'ko'], default: 'en', always: true },
 ];
 
-/** The parts of the visualization that `hide=` can name (on /embed and /). */
-export const PARTS = ['network', 'heatmaps', 'gates', 'lines', 'math', 'controls'];
+/** The parts of the visualization that `hide=` can name (on /embed and /; `analysis` on / and /compare). */
+export const PARTS = ['network', 'heatmaps', 'gates', 'lines', 'math', 'controls', 'analysis'];
+
+/** The analyses (SPEC §6) a page asks for when it shows them. */
+export const ANALYSES = ['connectivity', 'trajectory'];
+
+/** The analyses a state's view shows, which its run request asks for: none when `hide` names `analysis`. */
+export const analysesOf = (state) => (state.hide.includes('analysis') ? [] : ANALYSES);
 
 /** The state with every field at its default. */
 export const DEFAULTS = Object.freeze(Object.fromEntries(FIELDS.map((f) => [f.name, f.default])));
@@ -173,7 +183,7 @@ export function seededRandom(seed) {
 /** An initial state shaped for this configuration and `batch` examples; each number from fill(). */
 export function shapedInitialState(state, batch, fill) {
   const matrix = () => Array.from({ length: batch }, () => Array.from({ length: state.hidden_size }, fill));
-  const direction = () => (state.cell === 'lstm' ? { h: matrix(), c: matrix() } : { h: matrix() });
+  const direction = () => Object.fromEntries(variantOf(state).states.map((s) => [s, matrix()]));
   const layer = () => (state.bidirectional ? { forward: direction(), backward: direction() } : { forward: direction() });
   return { layers: Array.from({ length: state.num_layers }, layer) };
 }

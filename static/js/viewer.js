@@ -3,6 +3,7 @@
 // several on a page: it keeps no state of its own. It draws what the store holds (the step and the
 // view: example, layer, direction, unit, presenter, hide) and asks the store (the view) or the
 // timeline (the step) for what the user changes in it.
+import { createAnalysisView } from './analysisview.js';
 import { COMPACT_WIDTH, FONT } from './config.js';
 import { gates, heatmaps, lines, network, shortVector, viewModel } from './frames.js';
 import { t as tr } from './i18n.js';
@@ -41,16 +42,21 @@ export function clampView(result, state) {
  * The viewer inside `root`, following `store` (the step and the view) and `timeline` (what moves
  * the step). load(result) draws a run at the store's view; after that every change of VIEW_KEYS
  * in the store is drawn, and the user's picks (the focus menus, clicks on the charts) go back to
- * the store and the timeline.
+ * the store and the timeline. It draws the charts its root holds ([data-chart=...]); `controls`
+ * is where its step report and focus menus are (the root; on /compare the first column's viewer
+ * gets the shared bar, the others null).
  */
-export function createViewer(root, { store, timeline }) {
+export function createViewer(root, { store, timeline, controls = root }) {
   const $ = (selector) => root.querySelector(selector);
   const chart = ([name, [spec, create]]) => [name, create($(`[data-chart=${name}]`), spec)];
-  const charts = Object.fromEntries(Object.entries(CHARTS).map(chart));
-  const focus = Object.fromEntries(['example', 'layer', 'direction', 'unit'].map((name) => [name, $(`[data-role=${name}]`)]));
+  const charts = Object.fromEntries(Object.entries(CHARTS).filter(([name]) => $(`[data-chart=${name}]`)).map(chart));
+  const control = (selector) => controls?.querySelector(selector);
+  const focus = Object.fromEntries(['example', 'layer', 'direction', 'unit'].map((name) => [name, control(`[data-role=${name}]`)]).filter(([, el]) => el));
+  const report = control('[data-role=step-label]');
   let result = null;
   let model = null;
   let loading = false;
+  let shared = () => ({}); // the chart options every column of a comparison shares (colour ranges), by view
 
   const view = () => store.state;
   // The step, held in this run's steps (a viewer following a timeline may be drawn before the timeline knows its run).
@@ -68,8 +74,10 @@ export function createViewer(root, { store, timeline }) {
       fontScale: view().presenter ? FONT.presenterScale : 1,
       compact: fit || width < COMPACT_WIDTH,
       narrow: !fit && width < COMPACT_WIDTH,
+      ...shared(view()),
     };
   }
+  const analyses = createAnalysisView(root, { store, timeline, options: chartOptions });
 
   /** The step report: "Step 2 of 5 · forward reads “e” at t = 1 · …". */
   function stepLabel() {
@@ -100,17 +108,17 @@ export function createViewer(root, { store, timeline }) {
   }
 
   async function showStep() {
-    $('[data-role=step-label]').textContent = stepLabel();
-    if (!view().hide.includes('math')) renderMath();
+    if (report) report.textContent = stepLabel();
+    if ($('[data-role=math]') && !view().hide.includes('math')) renderMath();
     await Promise.all(visible().map((name) => charts[name].show(step())));
   }
 
   function fillFocus() {
     const exampleName = (b) => (result.tokens ? tr('viewer.example_text', { b, text: result.tokens[b].join('') }) : tr('viewer.example', { b }));
-    focus.example.replaceChildren(...result.inputs.map((_, b) => option(b, exampleName(b))));
-    focus.layer.replaceChildren(...result.layers.map((_, l) => option(l, tr('viewer.layer', { layer: l + 1 }))));
-    focus.direction.replaceChildren(...model.dirs.map((d) => option(d, tr(`direction.${d}`))));
-    focus.unit.max = String(model.H - 1);
+    focus.example?.replaceChildren(...result.inputs.map((_, b) => option(b, exampleName(b))));
+    focus.layer?.replaceChildren(...result.layers.map((_, l) => option(l, tr('viewer.layer', { layer: l + 1 }))));
+    focus.direction?.replaceChildren(...model.dirs.map((d) => option(d, tr(`direction.${d}`))));
+    if (focus.unit) focus.unit.max = String(model.H - 1);
     syncFocus();
   }
 
@@ -152,17 +160,23 @@ export function createViewer(root, { store, timeline }) {
     await refocus({ layer, direction, unit });
     if (t !== undefined) await timeline.seek(positionAt(direction, t, model.length));
   };
-  charts.heatmaps.onClick((meta, point) => pick(meta, point.y, point.x));
-  charts.lines.onClick((meta, point) => pick(meta, meta.unit, point.x));
-  charts.gates.onClick((meta, point) => pick(meta, point.x));
+  charts.heatmaps?.onClick((meta, point) => pick(meta, point.y, point.x));
+  charts.lines?.onClick((meta, point) => pick(meta, meta.unit, point.x));
+  charts.gates?.onClick((meta, point) => pick(meta, point.x));
   for (const button of root.querySelectorAll('[data-png]')) {
     button.addEventListener('click', () => charts[button.dataset.png].png(`rnn-${button.dataset.png}-step${step()}`));
   }
 
   return {
-    /** Draw a run at the store's view: the view is clamped into the run first, and the timeline given its steps. */
-    async load(newResult) {
+    /**
+     * Draw a run at the store's view: the view is clamped into the run first, and the timeline
+     * given its steps. `extra`: {shared (state -> the chart options every column of a comparison
+     * shares), refused (why connectivity is missing: analysisview.js)}.
+     */
+    async load(newResult, extra = {}) {
       loading = true;
+      analyses.unload();
+      shared = extra.shared ?? (() => ({}));
       try {
         result = newResult;
         const clamped = clampView(result, view());
@@ -177,6 +191,7 @@ export function createViewer(root, { store, timeline }) {
       fillFocus();
       await draw(Object.keys(charts));
       await showStep();
+      await analyses.load(result, extra);
     },
   };
 }

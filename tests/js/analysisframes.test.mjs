@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 
 import './catalogs.mjs';
+import './engine.mjs';
 
 import {
   analysisModel, connectivity, connectivityRange, connectivitySummary, fontSize, formatValue, lastRead, logTicks, powerText,

@@ -1,12 +1,18 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 
 import { catalog } from './catalogs.mjs';
+import './engine.mjs';
 
-import { errorText, expectedNumbers, fieldErrors, runNetwork, runRequest } from '../../static/js/api.js';
+import {
+  ApiError, errorText, expectedNumbers, fieldErrors, runAnalysed, runNetwork, runRequest,
+} from '../../static/js/api.js';
+import { maxAnalysisSteps } from '../../static/js/cells.js';
 import { COMPACT_NUMBERS, GET_QUERY_BYTES } from '../../static/js/config.js';
 import { useCatalog } from '../../static/js/i18n.js';
 import { arange } from '../../static/js/state.js';
+import { numbersOf } from './helpers.mjs';
 
 const body = (change = {}) => ({
   cell: 'lstm', hidden_size: 2, num_layers: 1, bidirectional: false, reset_after: true, forget_bias: 0,
@@ -110,4 +116,72 @@ test('a GET refused as too long (414) is POSTed, and the compact answer arrives 
   }
   assert.deepEqual(calls.map(([method, url]) => [method, url.split('?')[0]]), [['GET', '/api/run'], ['POST', '/api/run']]);
   assert.equal(calls[1][1], '/api/run?encoding=b64');
+});
+
+test('the numbers expected with analyses are the numbers a result with them carries', () => {
+  const analysed = JSON.parse(readFileSync(new URL('./fixtures/analysis.json', import.meta.url), 'utf8'));
+  for (const [name, result] of Object.entries(analysed)) {
+    assert.deepEqual(result.config.analysis, ['connectivity', 'trajectory'], name);
+    assert.equal(expectedNumbers(result.config), numbersOf(result), name);
+  }
+});
+
+/** A fetch that answers each /api/run by `answer(config)` ({status, detail} or a result) and records the configs asked for ({preset} for one asked by name). */
+function fakeRuns(answer) {
+  const asked = [];
+  globalThis.fetch = async (url, init = {}) => {
+    const params = new URL(url, 'http://h').searchParams;
+    const config = init.body || params.has('config') ? JSON.parse(init.body ?? params.get('config')) : { preset: params.get('preset') };
+    asked.push(config);
+    const { status = 200, ...json } = answer(config);
+    return { status, ok: status < 400, headers: new Headers(), statusText: '', json: async () => json };
+  };
+  return asked;
+}
+
+test('a run with analyses asks for them, and one past max_analysis_steps is not asked for connectivity', async () => {
+  const saved = globalThis.fetch;
+  try {
+    const asked = fakeRuns((config) => ({ layers: [], analysis: config.analysis }));
+    const short = await runAnalysed(body(), 'lstm_batch', ['connectivity', 'trajectory']);
+    assert.deepEqual([short.result.analysis, short.refused], [['connectivity', 'trajectory'], null]);
+    const steps = maxAnalysisSteps() + 1;
+    const long = await runAnalysed(body({ input: { text: ['a'.repeat(steps)] } }), '', ['connectivity', 'trajectory']);
+    assert.deepEqual(long.result.analysis, ['trajectory']);
+    assert.equal(long.refused, `Connectivity is computed for runs of at most ${maxAnalysisSteps()} steps; this one has ${steps}. The other charts show the whole run.`);
+    assert.deepEqual(asked.map((c) => c.analysis), [['connectivity', 'trajectory'], ['trajectory']]);
+    await runAnalysed(body(), 'lstm_batch', []);
+    assert.deepEqual(asked.at(-1), { preset: 'lstm_batch' }, 'a preset without analyses goes by name');
+  } finally {
+    globalThis.fetch = saved;
+  }
+});
+
+test('a 422 on the analyses alone is said in the page\'s language and the run comes without connectivity', async () => {
+  const saved = globalThis.fetch;
+  const refusal = (msg) => ({ status: 422, detail: [{ loc: ['query', 'config', 'analysis'], msg, type: 'value_error' }] });
+  const macs = 'connectivity would cost about 6e+11 multiply-adds, above the limit of 5e+11 (setting max_connectivity_macs): use fewer steps';
+  const steps = 'connectivity needs T <= 50 (setting max_analysis_steps); T is 80: use fewer steps or drop connectivity';
+  try {
+    for (const [msg, en, ko] of [
+      [macs, `Connectivity was not computed: the server refused it (server message: ${macs}). The other charts show the whole run.`,
+        `연결도를 계산하지 못했습니다. 서버가 받아들이지 않았습니다 (서버 메시지: ${macs}). 나머지 차트는 실행 전체를 보여 줍니다.`],
+      [steps, 'Connectivity is computed for runs of at most 50 steps; this one has 80. The other charts show the whole run.',
+        '연결도는 50단계 이하인 실행에서만 계산합니다. 이 실행은 80단계입니다. 나머지 차트는 실행 전체를 보여 줍니다.'],
+    ]) {
+      for (const [lang, expected] of [['en', en], ['ko', ko]]) {
+        useCatalog(lang, catalog(lang));
+        const asked = fakeRuns((config) => (config.analysis?.includes('connectivity') ? refusal(msg) : { layers: [], analysis: config.analysis }));
+        const { result, refused } = await runAnalysed(body(), '', ['connectivity', 'trajectory']);
+        assert.deepEqual([result.analysis, refused], [['trajectory'], expected]);
+        assert.equal(asked.length, 2);
+      }
+    }
+    // Any other field's error is the run's own: it is not retried.
+    fakeRuns(() => ({ status: 422, detail: [{ loc: ['query', 'config', 'hidden_size'], msg: 'too big', type: 'value_error' }] }));
+    await assert.rejects(runAnalysed(body(), '', ['connectivity']), (error) => error instanceof ApiError && error.fields[0].field === 'hidden_size');
+  } finally {
+    globalThis.fetch = saved;
+    useCatalog('en', catalog('en'));
+  }
 });

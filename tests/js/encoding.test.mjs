@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 
+import './engine.mjs';
+
 import { expectedNumbers } from '../../static/js/api.js';
 import { decodeArrays, float32Values, isTypedArray } from '../../static/js/encoding.js';
 

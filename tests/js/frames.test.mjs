@@ -2,12 +2,15 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import './catalogs.mjs';
+import { engine } from './engine.mjs';
 
-import { NET_COLORS, STATE_SCALE } from '../../static/js/config.js';
+import { expectedNumbers } from '../../static/js/api.js';
+import { useEngine } from '../../static/js/cells.js';
+import { CELL_SCALE, NET_COLORS, STATE_SCALE } from '../../static/js/config.js';
 import {
   gates, heatmaps, inkOn, isComputed, lines, network, plotlyText, revealed, scaleColor, shapeUpdate, unitWindow, viewModel, windowStart,
 } from '../../static/js/frames.js';
-import { loadRuns } from './helpers.mjs';
+import { loadRuns, numbersOf } from './helpers.mjs';
 
 const runs = loadRuns();
 const cursor = (shapes) => shapes.filter((s) => s.line?.width > 2 && !s.fillcolor);
@@ -168,4 +171,40 @@ test('every step draws the same number of overlay shapes, so Plotly redraws only
   const model = viewModel(runs.lstm_bidir_2layers, 1);
   const counts = [0, 1, 2, 3].map((step) => [heatmaps, lines, network].map((chart) => chart.frame(model, step, {}).length));
   assert.ok(counts.every((c) => JSON.stringify(c) === JSON.stringify(counts[0])), JSON.stringify(counts));
+});
+
+test('a fifth cell variant the front end has never seen is drawn from its description alone', () => {
+  const run = runs.fake_variant;
+  const fake = run.reference.variant;
+  useEngine({ ...engine(), cells: { ...engine().cells, [fake.key]: fake } });
+  try {
+    const model = viewModel(run, 0);
+    assert.deepEqual([model.stateNames, model.gateNames], [fake.states, fake.gates]);
+    assert.deepEqual(model.layers[0].backward.m, run.layers[0].backward.states.m[0]);
+    const fig = heatmaps.figure(model);
+    // A panel per layer, direction and state; a colour axis per state, on its own scale.
+    assert.equal(fig.data.length, 1 * 2 * fake.states.length);
+    assert.deepEqual([...new Set(fig.data.map((d) => d.coloraxis))], ['coloraxis', 'coloraxis2']);
+    assert.deepEqual(fig.layout.coloraxis.colorscale, STATE_SCALE);
+    assert.deepEqual([fig.layout.coloraxis2.colorbar.title.text, fig.layout.coloraxis2.colorscale], ['m', CELL_SCALE]); // a state config.js does not name
+    const m = fig.data.find((d) => d.coloraxis === 'coloraxis2' && d.meta.direction === 'backward');
+    assert.deepEqual(m.z[1], run.layers[0].backward.states.m[0].map((row) => row[1]));
+    const table = gates.figure(model, { layer: 0, unit: 0 });
+    assert.deepEqual(table.rows, fake.gates);
+    const cells = gates.frame(model, 0, { layer: 0, unit: 0 }).cells[1]; // backward reads t = len - 1 = 3 at step 0
+    assert.equal(cells[0][2].text, run.layers[0].backward.gates.f[0][3][2].toFixed(2));
+    assert.equal(expectedNumbers({ ...run.config, initial_state: null, weights: null }), numbersOf(run));
+  } finally {
+    useEngine(engine());
+  }
+});
+
+test('heatmaps take a shared colour range per state when given one, centred on 0 otherwise', () => {
+  const model = viewModel(runs.lstm_bidir_2layers, 0);
+  const alone = heatmaps.figure(model);
+  assert.deepEqual([alone.layout.coloraxis.cmid, alone.layout.coloraxis.cmin], [0, undefined]);
+  const shared = heatmaps.figure(model, { ranges: { h: [-2, 2], c: [-5, 5] } });
+  assert.deepEqual([shared.layout.coloraxis.cmin, shared.layout.coloraxis.cmax], [-2, 2]);
+  assert.deepEqual([shared.layout.coloraxis2.cmin, shared.layout.coloraxis2.cmax], [-5, 5]);
+  assert.equal(shared.layout.coloraxis.cmid, undefined);
 });

@@ -1,4 +1,4 @@
-// Shared by the unit tests: the numpy-computed run results of fixtures/runs.json.
+// Shared by the unit tests: the numpy-computed run results of fixtures/runs.json, and how many numbers a result carries.
 import { readFileSync } from 'node:fs';
 
 /** The fixture runs by name (see fixtures/make_runs.py), freshly parsed for each caller. */
@@ -16,4 +16,10 @@ export function* allSteps(run) {
       }
     }
   }
+}
+
+/** How many numbers a run result's arrays carry (inputs, layers, top outputs, weights; not its echoed config). */
+export function numbersOf(result) {
+  const count = (v) => (Array.isArray(v) ? v.reduce((n, x) => n + count(x), 0) : typeof v === 'number' ? 1 : v && typeof v === 'object' ? Object.values(v).reduce((n, x) => n + count(x), 0) : 0);
+  return count([result.inputs, result.layers, result.outputs, result.weights]);
 }

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 
 import './catalogs.mjs';
+import './engine.mjs';
 
 import { fontSize } from '../../static/js/analysisframes.js';
 import { FONT, LEARN_COLORS, MIN_FONT_PX, PROBABILITY_SCALE } from '../../static/js/config.js';

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import './catalogs.mjs';
+import './engine.mjs';
 
 import {
   DEFAULTS, FIELDS, InputError, arange, decodeState, describeValues, embedCode, encodeState,

@@ -35,12 +35,13 @@ def run(client, config):
     return response.json()
 
 
-def test_presets_are_the_seed_examples_in_order(client):
+def test_presets_are_the_seed_examples_in_order_then_the_comparisons(client):
     listed = client.get("/api/presets").json()
-    assert [p["name"] for p in listed] == SEED_NAMES
+    assert [p["name"] for p in listed] == SEED_NAMES + ["memory_reach"]  # then /compare's
     for preset in listed:
         assert preset["title"] and preset["description"]
-        assert preset["seed_heading"].startswith("RNN 기본예제 › ")
+        cited = preset["seed_heading"].startswith("RNN 기본예제 › ")
+        assert cited if preset["name"] in SEED_NAMES else preset["seed_heading"] == ""
         assert preset["config"]["input"]
 
 

@@ -220,12 +220,13 @@ def test_html_carries_the_run_and_names_nothing_outside_itself(client):
     scripts = re.findall(
         r"<script\b([^>]*)>", re.sub(r"(<script\b[^>]*>).*?</script>", r"\1", page, flags=re.S)
     )
-    # Plotly, the run, the bundled viewer, the page's message catalog
+    # Plotly, the run, the bundled viewer, the page's message catalog, the engine's cells
     assert scripts == [
         "",
         ' type="application/json" id="run-data"',
         ' type="module"',
         ' type="application/json" id="messages"',
+        ' type="application/json" id="engine"',
     ]
 
 
