@@ -8,11 +8,15 @@ Every page renders through ``render``, which gives the templates what they share
   page loads: the stylesheet, Plotly, and the front end's entry as one bundle
   (``js/main.bundle.js``: one request, not one per module).
 
+The app and the embed page also inline the presets in the page's language (``presets``, the
+same list as ``GET /api/presets?lang=``), so that an embed asks for its run at once instead of
+for the presets first.
+
 The standalone HTML export (``app.export.html``) renders the same embed page with every asset
 inlined instead.
 """
 
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any
 from urllib.parse import urlencode
 
@@ -23,6 +27,7 @@ from fastapi.templating import Jinja2Templates
 from app.assets import PAGE_ASSETS, static_tree
 from app.assets import ROOT as STATIC
 from app.i18n import LANGUAGES, Language, catalog, negotiate, translate
+from app.presets import presets
 
 TEMPLATES = STATIC.parent / "templates"
 
@@ -66,6 +71,12 @@ def language_context(request: Request) -> dict[str, Any]:
     }
 
 
+@lru_cache(maxsize=len(LANGUAGES))
+def page_presets(lang: Language) -> list[dict[str, Any]]:
+    """The presets as ``GET /api/presets?lang=`` answers them, for a page to inline."""
+    return [preset.model_dump(mode="json") for preset in presets(lang).values()]
+
+
 def render(
     request: Request, template: str, headers: dict[str, str], **context: Any
 ) -> HTMLResponse:
@@ -94,10 +105,10 @@ def plotly_js() -> RedirectResponse:
 @router.get("/", response_class=HTMLResponse)
 def index(request: Request) -> HTMLResponse:
     """The full app: configuration panel, presets and the visualization. Not frameable."""
-    return render(request, "index.html", APP_HEADERS)
+    return render(request, "index.html", APP_HEADERS, presets=page_presets(page_language(request)))
 
 
 @router.get("/embed", response_class=HTMLResponse)
 def embed(request: Request) -> HTMLResponse:
     """Charts and playback only, for iframes on any site; configuration comes from the URL."""
-    return render(request, "embed.html", EMBED_HEADERS)
+    return render(request, "embed.html", EMBED_HEADERS, presets=page_presets(page_language(request)))

@@ -4,7 +4,7 @@
 // shapeUpdate), so playback never rebuilds a chart. The gates are tables (table.js): figure() gives
 // their headings, frame() every cell.
 import {
-  CELL_SCALE, COMPACT_WIDTH, DIGITS, FONT, HEATMAP_GAPS_UP_TO, HEIGHTS, LABELLED_UNITS, LINE_MARKERS_UP_TO, NET_COLORS,
+  CELL_SCALE, COMPACT_WIDTH, DIGITS, FONT, HEATMAP_GAPS_UP_TO, HEIGHTS, LABELLED_UNITS, LINE_MARKERS_UP_TO, MIN_FONT_PX, NET_COLORS,
   NETWORK_COLUMN_PX, NETWORK_MIN_COLUMNS, NETWORK_WINDOW, OVERLAY, STATE_SCALE, TICKED_CELLS, UNIT_COLORS, UNIT_DASHES,
   UNIT_WINDOW,
 } from './config.js';
@@ -27,6 +27,12 @@ export function shortVector(v, keep = 3, chars = Infinity) {
   let n = values.length;
   while (n > 1 && text(n).length > chars) n -= 1;
   return text(n);
+}
+
+/** A run's details line: its device, TensorFlow version, compute time and the weights' SHA-256 (first 12 hex digits). */
+export function runDetails(meta) {
+  const device = meta.device.replace(/^\/device:/, '');
+  return tr('viewer.run_details', { device, tensorflow: meta.tensorflow, ms: meta.compute_ms, sha: meta.weights_sha256.slice(0, 12) });
 }
 
 /** The slice of a run result that the charts draw for example b. */
@@ -100,15 +106,17 @@ export function shapeUpdate(before, after) {
   return edits;
 }
 
-/** The text size of the charts: presenter mode scales it up, compact charts (small frames) down. */
-const fontSize = ({ fontScale = 1, compact = false }) => Math.round(FONT.size * fontScale * (compact ? FONT.compactScale : 1));
+/** The text size of the charts: presenter mode scales it up, compact charts (small frames) down, never under MIN_FONT_PX. */
+export function fontSize({ fontScale = 1, compact = false }) {
+  return Math.max(MIN_FONT_PX, Math.round(FONT.size * fontScale * (compact ? FONT.compactScale : 1)));
+}
 
-/** How much the margins scale: with the text in presenter mode, half in compact charts. */
-const marginScale = (opts) => (opts.compact ? 0.5 : opts.fontScale ?? 1);
+/** How much the margins scale: with the text, less in a fitted chart with axis titles (it drops them), half in compact charts. */
+const marginScale = (opts, titled = true) => (opts.compact ? 0.5 : (opts.fontScale ?? 1) * (opts.fit && titled ? 0.65 : 1));
 
 /** The layout every chart shares: presenter mode scales it up; `compact` halves the margins. */
-function baseLayout(opts, height, margin) {
-  const scale = marginScale(opts);
+function baseLayout(opts, height, margin, titled = true) {
+  const scale = marginScale(opts, titled);
   return {
     height: Math.round(height * (opts.fontScale ?? 1)),
     margin: Object.fromEntries(Object.entries(margin).map(([side, px]) => [side, Math.round(px * scale)])),
@@ -128,7 +136,7 @@ function domains(n, gap) {
 
 const axisName = (k) => (k === 0 ? '' : String(k + 1));
 /** The pixels across a chart's plot area: its width (opts.width, or COMPACT_WIDTH) less its margins. */
-const plotWidth = (opts, margin) => (opts.width ?? COMPACT_WIDTH) - (margin.l + margin.r) * marginScale(opts);
+const plotWidth = (opts, margin, titled = true) => (opts.width ?? COMPACT_WIDTH) - (margin.l + margin.r) * marginScale(opts, titled);
 
 /**
  * The dtick of an axis over `n` cells in `px` pixels: every cell, or every 2nd, 5th, 10th… so that
@@ -138,7 +146,8 @@ function cellTick(opts, n, px, lines) {
   if (n > TICKED_CELLS) return undefined;
   return [1, 2, 5, 10, 20, 50].find((d) => (px / n) * d >= fontSize(opts) * lines) ?? n;
 }
-const axisTitle = ({ compact }, text) => (compact ? undefined : { text, standoff: 2 });
+// A compact or fitted chart's axes go untitled: their ticks (t, units, values) and the panel titles say enough.
+const axisTitle = ({ compact, fit }, text) => (compact || fit ? undefined : { text, standoff: 2 });
 const ARROWS = { forward: '→', backward: '←' };
 /** A direction's name in the page's language. */
 const directionName = (direction) => tr(`direction.${direction}`);
@@ -146,6 +155,13 @@ const directionName = (direction) => tr(`direction.${direction}`);
 const panelName = ({ compact }, layer, direction, what) => (compact
   ? tr('frames.panel_compact', { layer: layer + 1, arrow: ARROWS[direction], what })
   : tr('frames.panel', { layer: layer + 1, direction: directionName(direction), what }));
+/** About how wide `text` is at `px` pixels a character's em (Hangul takes a whole em, other characters FONT.charWidth). */
+export const textWidth = (text, px) => [...text].reduce((w, ch) => w + (/[\uac00-\ud7a3]/.test(ch) ? 1 : FONT.charWidth), 0) * px;
+/** A panel's name that fits `room` pixels: the full one, else the compact one. */
+const fittedName = (opts, room, layer, direction, what) => {
+  const full = panelName(opts, layer, direction, what);
+  return textWidth(full, fontSize(opts)) <= room ? full : panelName({ compact: true }, layer, direction, what);
+};
 /** A trace's name in hover labels: "layer 1 forward". */
 const traceName = (layer, direction) => tr('frames.trace', { layer: layer + 1, direction: directionName(direction) });
 const band = (ref, x0, x1, style) => ({
@@ -264,14 +280,14 @@ function netRange(cols) {
 /** How many characters of a vector label fit in one column of the network (opts.width: the chart's pixels). */
 function netChars(opts, cols) {
   const [x0, x1] = netRange(cols);
-  const plot = plotWidth(opts, NET_MARGIN);
+  const plot = plotWidth(opts, NET_MARGIN, false);
   return Math.floor(plot / (x1 - x0) / (fontSize(opts) * FONT.charWidth));
 }
 
 /** How many timesteps the network draws: a column per NETWORK_COLUMN_PX (scaled with the text) of its plot, 3 to NETWORK_WINDOW. */
 function netColumns(opts) {
   if (!opts.width) return NETWORK_WINDOW;
-  const plot = plotWidth(opts, NET_MARGIN);
+  const plot = plotWidth(opts, NET_MARGIN, false);
   const column = (NETWORK_COLUMN_PX * fontSize(opts)) / FONT.size;
   return Math.max(3, Math.min(NETWORK_WINDOW, Math.floor(plot / column)));
 }
@@ -316,7 +332,7 @@ export const network = {
     const fixed = { showgrid: false, zeroline: false, fixedrange: true };
     const height = Math.max(HEIGHTS.networkMin, HEIGHTS.networkRow * (model.L + 2) + 64);
     const layout = {
-      ...baseLayout(opts, height, NET_MARGIN),
+      ...baseLayout(opts, height, NET_MARGIN, false),
       xaxis: { ...fixed, range: netRange(cols), tickvals: cols, ticktext: cols.map((t) => `t=${t}`) },
       yaxis: {
         ...fixed, range: [-0.5, model.L + 1.5], tickvals: range(0, model.L + 2),
@@ -356,9 +372,37 @@ function heatPanels(model, opts = {}) {
   const ys = domains(opts.narrow ? n : model.L, gap);
   return model.layers.flatMap((_, layer) => cols.map((col, k) => {
     const [x, y] = [xs[opts.narrow ? 0 : k], ys[opts.narrow ? layer * cols.length + cols.length - 1 - k : layer]];
-    const px = { w: (x[1] - x[0]) * plot.w, h: (y[1] - y[0]) * plot.h };
+    const px = { w: (x[1] - x[0]) * plot.w, h: (y[1] - y[0]) * plot.h, room: (x[1] - x[0] + 0.05) * plot.w };
     return { ...col, layer, x, y, px, titleY: y[1] + 2 / plot.h, ref: axisName(layer * cols.length + k) };
   }));
+}
+
+/** The pixels a colour bar takes right of its plot: its gap, the bar, its tick labels ("−0.25"). */
+const barRoom = (opts) => 6 + (opts.compact ? 8 : 14) + 4 + fontSize(opts) * FONT.charWidth * 5.5;
+
+/**
+ * A colour bar `len` of the plot's height, centred at `y`, titled `text` on its side (it then takes
+ * no height of its own): as many ticks as have two lines of text of room each, so labels never touch.
+ */
+function colorBar(opts, text, y, len, plotHeight, top) {
+  const room = Math.floor((len * plotHeight) / (fontSize(opts) * 2));
+  return {
+    title: { text, side: 'right' }, len, y, yanchor: 'middle', x: 1, xanchor: 'left', xpad: 6,
+    thickness: opts.compact ? 8 : 14, ...barTicks(top, room),
+  };
+}
+
+/**
+ * The ticks of a colour bar centred on 0 that spans ±top, with room for `room` labels: Plotly's own
+ * (up to 6) when it has room for 5, else the ends and 0, or the ends alone (two significant digits,
+ * inside the range), so that a short bar still tells its range.
+ */
+export function barTicks(top, room) {
+  if (room >= 5) return { nticks: Math.min(6, room) };
+  const digits = Math.max(0, 1 - Math.floor(Math.log10(top || 1)));
+  const end = Math.floor(top * 10 ** digits) / 10 ** digits;
+  const values = room >= 3 ? [-end, 0, end] : [-end, end];
+  return { tickvals: values, ticktext: values.map((v) => (v === 0 ? '0' : v.toFixed(digits).replace('-', '−'))) };
 }
 
 /** Per layer and direction: h (and c for LSTM) over time x units, with the step cursor. */
@@ -366,6 +410,8 @@ export const heatmaps = {
   figure(model, opts = {}) {
     const panels = heatPanels(model, opts);
     const layout = baseLayout(opts, heatHeight(model, opts, panels.length), HEAT_MARGIN);
+    layout.margin.r = Math.max(layout.margin.r, barRoom(opts));
+    const plotHeight = (opts.height ?? layout.height) - layout.margin.t - layout.margin.b;
     layout.annotations = [];
     const plain = { showgrid: false, zeroline: false };
     const data = panels.map((p) => {
@@ -378,7 +424,7 @@ export const heatmaps = {
         ...plain, domain: p.y, anchor: `x${p.ref}`, range: [model.H - 0.5, -0.5], dtick: cellTick(opts, model.H, p.px.h, 1.2),
         title: axisTitle(opts, tr('frames.unit_axis')),
       };
-      layout.annotations.push(title(panelName(opts, p.layer, p.direction, p.q), (p.x[0] + p.x[1]) / 2, p.titleY));
+      layout.annotations.push(title(fittedName(opts, p.px.room, p.layer, p.direction, p.q), (p.x[0] + p.x[1]) / 2, p.titleY));
       return {
         type: 'heatmap',
         z: transpose(model.layers[p.layer][p.direction][p.q]),
@@ -389,10 +435,9 @@ export const heatmaps = {
         hovertemplate: `${traceName(p.layer, p.direction)}<br>${tr('frames.heat_point')}<br>${p.q} = %{z:.4f}<extra></extra>`,
       };
     });
-    const bar = (text, y) => ({
-      title: { text }, len: model.cell === 'lstm' ? 0.45 : 0.9, y, yanchor: 'middle',
-      thickness: opts.compact ? 8 : 14, nticks: opts.compact ? 5 : 6,
-    });
+    // cmid 0 makes each colour axis span ±(its largest |value|).
+    const top = (q) => Math.max(1e-6, ...panels.filter((p) => p.q === q).map((p) => model.layers[p.layer][p.direction][q].flat().reduce((m, v) => Math.max(m, Math.abs(v)), 0)));
+    const bar = (text, y) => colorBar(opts, text, y, model.cell === 'lstm' ? 0.45 : 0.9, plotHeight, top(text));
     layout.coloraxis = { colorscale: STATE_SCALE, cmid: 0, colorbar: bar('h', model.cell === 'lstm' ? 0.77 : 0.5) };
     if (model.cell === 'lstm') layout.coloraxis2 = { colorscale: CELL_SCALE, cmid: 0, colorbar: bar('c', 0.23) };
     layout.shapes = heatmaps.frame(model, 0, opts);
@@ -400,6 +445,43 @@ export const heatmaps = {
   },
   frame(model, step, opts) {
     return heatPanels(model, opts).flatMap((p) => timeOverlays(p.ref, model, p.direction, step, OVERLAY.pending));
+  },
+};
+
+/** The quantities a heatmap panel can show (h, and c for an LSTM), with each layer and direction. */
+const heatQuantities = (model) => (model.cell === 'lstm' ? ['h', 'c'] : ['h']);
+
+/**
+ * The numbers behind the heatmaps as tables ({caption, corner, columns, rows: [{head, cells}]},
+ * table.js' dataTable): now() the step's values of every panel for the focused unit's window (what a
+ * screen reader reads in place of the picture), all() every step of the focused layer and direction.
+ */
+export const heatValues = {
+  now(model, step, { unit = 0 } = {}) {
+    const units = unitWindow(unit, model.H);
+    const panels = model.layers.flatMap((_, layer) => model.dirs.flatMap((direction) => heatQuantities(model).map((q) => ({ layer, direction, q }))));
+    const at = (direction) => positionAt(direction, step, model.length);
+    return {
+      caption: tr('values.now', { step: step + 1 }) + windowNote(units, model.H),
+      corner: tr('frames.unit_axis'),
+      columns: panels.map((p) => `${panelName({}, p.layer, p.direction, p.q)} (t = ${at(p.direction)})`),
+      rows: units.map((u) => ({
+        head: String(u),
+        cells: panels.map((p) => model.layers[p.layer][p.direction][p.q][at(p.direction)][u].toFixed(DIGITS)),
+      })),
+    };
+  },
+  all(model, { layer = 0, direction = 'forward', unit = 0 } = {}) {
+    const units = unitWindow(unit, model.H);
+    return heatQuantities(model).map((q) => ({
+      caption: panelName({}, layer, direction, q) + windowNote(units, model.H),
+      corner: 't',
+      columns: units.map((u) => tr('frames.unit', { unit: u })),
+      rows: model.layers[layer][direction][q].map((row, t) => ({
+        head: t >= model.length ? tr('values.padding', { t }) : String(t),
+        cells: units.map((u) => row[u].toFixed(DIGITS)),
+      })),
+    }));
   },
 };
 
@@ -425,10 +507,23 @@ export function scaleColor(scale, value, lo, hi) {
   return `rgb(${a.map((v, i) => Math.round(v + (b[i] - v) * f)).join(', ')})`;
 }
 
-/** Text colour that reads on a CSS rgb() background: white on dark colours. */
+/** The relative luminance (WCAG 2) of a CSS rgb() colour or a #rrggbb one. */
+export function luminance(color) {
+  const channels = color.startsWith('#') ? [1, 3, 5].map((i) => parseInt(color.slice(i, i + 2), 16)) : color.match(/\d+/g).map(Number);
+  const linear = (c) => (c / 255 <= 0.03928 ? c / 255 / 12.92 : ((c / 255 + 0.055) / 1.055) ** 2.4);
+  const [r, g, b] = channels.map(linear);
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+}
+
+/** The contrast ratio (WCAG 2) of two colours, from 1 to 21. */
+export function contrast(a, b) {
+  const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x);
+  return (hi + 0.05) / (lo + 0.05);
+}
+
+/** Text colour that reads on a background: white or black, whichever contrasts more (always at least 4.58:1). */
 export function inkOn(background) {
-  const [r, g, b] = background.match(/\d+/g).map(Number);
-  return 0.299 * r + 0.587 * g + 0.114 * b < 128 ? '#ffffff' : NET_COLORS.text;
+  return contrast(background, '#ffffff') >= contrast(background, '#000000') ? '#ffffff' : '#000000';
 }
 
 /**
@@ -482,7 +577,8 @@ export const lines = {
     const hi = all.reduce((a, v) => Math.max(a, v), 0);
     const pad = (hi - lo) * 0.08 || 0.1;
     const layout = baseLayout(opts, HEIGHTS.lines, LINE_MARGIN);
-    layout.showlegend = units.length > 1 && units.length <= UNIT_COLORS.length && !opts.compact; // more: a crowded legend
+    // More units: a crowded legend; a fitted chart has no height to spare (each line still names its unit on hover).
+    layout.showlegend = units.length > 1 && units.length <= UNIT_COLORS.length && !opts.compact && !opts.fit;
     layout.legend = { orientation: 'h', y: -0.22, x: 0 };
     const data = model.dirs.flatMap((direction, k) => {
       const ref = axisName(k);
@@ -509,7 +605,8 @@ export const lines = {
       }));
     });
     const note = windowNote(units, model.H);
-    layout.annotations = titles(model.dirs.map((d) => panelName(opts, layer, d, tr('frames.h_per_unit')) + note), xs);
+    const room = (k) => (xs[k][1] - xs[k][0] + 0.06) * plotWidth(opts, LINE_MARGIN);
+    layout.annotations = titles(model.dirs.map((d, k) => fittedName(opts, room(k), layer, d, tr('frames.h_per_unit')) + note), xs);
     layout.shapes = lines.frame(model, 0);
     return { data, layout };
   },

@@ -11,6 +11,14 @@ const CONFIG = {
 };
 
 /**
+ * Plotly's toolbar buttons out of the Tab order: a keyboard reader gets the chart's own PNG button
+ * and the viewer's keys instead of a dozen zoom tools per chart (the toolbar still answers the mouse).
+ */
+function untab(el) {
+  for (const button of el.querySelectorAll('.modebar-btn')) button.tabIndex = -1;
+}
+
+/**
  * A chart in `el` drawn by `spec` (one of frames.js' Plotly charts): draw(model, opts) once per run,
  * show(step) per step. A spec with page() (the network's window) is redrawn only when the page changes.
  */
@@ -19,11 +27,10 @@ export function createChart(el, spec) {
   let opts = {};
   let shapes = [];
   let clickHandler = null;
-  const fit = Boolean(el.closest('.fit'));
   // The size in pixels, always given: without it Plotly reads the element's computed style on every
   // update (a forced style recalculation, a fifth of the playback time on large runs). A fitted chart
-  // (/embed) takes its height from the page too.
-  const size = () => ({ width: el.clientWidth || undefined, ...(fit ? { height: el.clientHeight || undefined } : {}) });
+  // (/embed, presenter mode) takes its height from the page too.
+  const size = () => ({ width: el.clientWidth || undefined, ...(el.closest('.fit') ? { height: el.clientHeight || undefined } : {}) });
   new ResizeObserver(() => {
     const { width, height = el.layout?.height } = size();
     if (el.data && (width !== el.layout.width || height !== el.layout.height)) Plotly.relayout(el, { width, height });
@@ -35,6 +42,7 @@ export function createChart(el, spec) {
     const first = !el.data;
     shapes = figure.layout.shapes;
     await Plotly.react(el, figure.data, layout, CONFIG);
+    untab(el);
     if (first) {
       el.on('plotly_click', (event) => {
         const point = event.points[0];

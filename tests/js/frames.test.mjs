@@ -3,9 +3,9 @@ import { test } from 'node:test';
 
 import './catalogs.mjs';
 
-import { NET_COLORS, STATE_SCALE } from '../../static/js/config.js';
+import { CELL_SCALE, STATE_SCALE } from '../../static/js/config.js';
 import {
-  gates, heatmaps, inkOn, isComputed, lines, network, plotlyText, revealed, scaleColor, shapeUpdate, unitWindow, viewModel, windowStart,
+  contrast, gates, heatmaps, inkOn, isComputed, lines, network, plotlyText, revealed, scaleColor, shapeUpdate, unitWindow, viewModel, windowStart,
 } from '../../static/js/frames.js';
 import { loadRuns } from './helpers.mjs';
 
@@ -125,7 +125,18 @@ test('gate cells are coloured on the RdBu scale over [-1, 1], with ink that read
   assert.equal(scaleColor(STATE_SCALE, 5, -1, 1), 'rgb(103, 0, 31)');
   assert.equal(scaleColor(STATE_SCALE, 0.1, -1, 1), 'rgb(250, 233, 223)'); // halfway from #f7f7f7 to #fddbc7
   assert.equal(inkOn('rgb(5, 48, 97)'), '#ffffff');
-  assert.equal(inkOn('rgb(247, 247, 247)'), NET_COLORS.text);
+  assert.equal(inkOn('rgb(247, 247, 247)'), '#000000');
+  // WCAG AA for small text (4.5:1) on every colour of both scales, at 201 points each.
+  for (const scale of [STATE_SCALE, CELL_SCALE]) {
+    for (let k = 0; k <= 200; k += 1) {
+      const background = scaleColor(scale, k / 100 - 1, -1, 1);
+      assert.ok(contrast(background, inkOn(background)) >= 4.5, background);
+    }
+  }
+  // The WCAG formula itself: white on black is 21:1, a colour on itself 1:1, #767676 on white 4.54:1.
+  assert.equal(contrast('#000000', '#ffffff'), 21);
+  assert.equal(contrast('rgb(10, 20, 30)', '#0a141e'), 1);
+  assert.equal(contrast('#767676', '#ffffff').toFixed(2), '4.54');
 });
 
 test('a network step only recolours boxes and writes labels: Plotly redraws just those shapes', () => {
