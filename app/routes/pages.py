@@ -111,4 +111,6 @@ def index(request: Request) -> HTMLResponse:
 @router.get("/embed", response_class=HTMLResponse)
 def embed(request: Request) -> HTMLResponse:
     """Charts and playback only, for iframes on any site; configuration comes from the URL."""
-    return render(request, "embed.html", EMBED_HEADERS, presets=page_presets(page_language(request)))
+    return render(
+        request, "embed.html", EMBED_HEADERS, presets=page_presets(page_language(request))
+    )

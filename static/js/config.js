@@ -59,11 +59,12 @@ export const PRESENTER = { height: 1080, min: 1 };
 /**
  * A fitted viewer (/embed, presenter mode) puts the parts on one screen, or on panes (tabs) when
  * they do not all fit: each part's smallest readable box [width, height] in pixels at the base text
- * size (scaled with it), and the 12 columns a row of parts shares. Parts keep these rows: the network
+ * size (scaled with it; taller with more layers), and the 12 columns a row of parts shares. Parts keep these rows: the network
  * and the states, the gates and the unit lines, the math.
  */
 export const FIT = {
   min: { network: [260, 130], heatmaps: [300, 140], gates: [220, 120], lines: [220, 130], math: [440, 220] },
+  perLayer: { network: 20, heatmaps: 36 }, // more height for each layer past the first
   rows: [['network', 'heatmaps'], ['gates', 'lines'], ['math']],
   columns: 12,
 };

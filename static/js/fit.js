@@ -8,8 +8,11 @@ import { FIT } from './config.js';
 
 const sum = (values) => values.reduce((a, v) => a + v, 0);
 
-/** The smallest readable [width, height] of a part at text scale `scale`. */
-export const minSize = (part, scale = 1) => FIT.min[part].map((px) => px * scale);
+/** The smallest readable [width, height] of a part at text scale `scale`, for a network of `layers` layers. */
+export function minSize(part, scale = 1, layers = 1) {
+  const [width, height] = FIT.min[part];
+  return [width * scale, (height + (FIT.perLayer[part] ?? 0) * (layers - 1)) * scale];
+}
 
 /** `parts` as rows (FIT.rows order), empty rows left out. */
 function rowsOf(parts) {
@@ -18,7 +21,7 @@ function rowsOf(parts) {
 
 /** The [width, height] a part needs in `box`: its smallest readable size, or the height its text takes (box.need). */
 const needed = (part, box, scale) => {
-  const [width, height] = minSize(part, scale);
+  const [width, height] = minSize(part, scale, box.layers);
   return [width, Math.max(height, box.need?.[part] ?? 0)];
 };
 
@@ -54,13 +57,13 @@ function grid(parts, box) {
       return cell;
     });
     const px = rows.length > 1 ? Math.max(0, ...row.map((p) => box.need?.[p] ?? 0)) : 0;
-    return { weight: Math.max(...row.map((p) => minSize(p)[1])), ...(px ? { px: Math.ceil(px) } : {}), cells };
+    return { weight: Math.max(...row.map((p) => minSize(p, 1, box.layers)[1])), ...(px ? { px: Math.ceil(px) } : {}), cells };
   });
 }
 
 /**
  * The panes that show `parts` (PARTS names, without 'controls') in `box` ({width, height, gap, need:
- * {part: px}} in pixels) at text scale `scale`: [{parts, rows: [{weight, cells: [{part, column, span}]}]}], one pane
+ * {part: px}} in pixels, and the network's `layers`) at text scale `scale`: [{parts, rows: [{weight, cells: [{part, column, span}]}]}], one pane
  * when everything fits; one part a pane (the last resort) when even pairs do not.
  */
 export function fitPanes(parts, box, scale = 1) {

@@ -114,12 +114,27 @@ export function fontSize({ fontScale = 1, compact = false }) {
 /** How much the margins scale: with the text, less in a fitted chart with axis titles (it drops them), half in compact charts. */
 const marginScale = (opts, titled = true) => (opts.compact ? 0.5 : (opts.fontScale ?? 1) * (opts.fit && titled ? 0.65 : 1));
 
+/**
+ * A chart's margins in pixels: `margin` scaled (marginScale), never less than its text needs: the
+ * tick labels below and left (four characters), and on a chart `titled` above its panels, a title.
+ */
+function marginsOf(opts, margin, titled = true) {
+  const scale = marginScale(opts, titled);
+  const font = fontSize(opts);
+  const m = Object.fromEntries(Object.entries(margin).map(([side, px]) => [side, Math.round(px * scale)]));
+  return {
+    ...m,
+    t: titled ? Math.max(m.t, Math.round(font * 1.5 + 4)) : m.t,
+    b: Math.max(m.b, Math.round(font * 1.6 + 6)),
+    l: Math.max(m.l, Math.round(font * FONT.charWidth * 4.5 + 6)),
+  };
+}
+
 /** The layout every chart shares: presenter mode scales it up; `compact` halves the margins. */
 function baseLayout(opts, height, margin, titled = true) {
-  const scale = marginScale(opts, titled);
   return {
     height: Math.round(height * (opts.fontScale ?? 1)),
-    margin: Object.fromEntries(Object.entries(margin).map(([side, px]) => [side, Math.round(px * scale)])),
+    margin: marginsOf(opts, margin, titled),
     font: { family: FONT.family, size: fontSize(opts) },
     paper_bgcolor: '#ffffff',
     plot_bgcolor: '#ffffff',
@@ -136,7 +151,10 @@ function domains(n, gap) {
 
 const axisName = (k) => (k === 0 ? '' : String(k + 1));
 /** The pixels across a chart's plot area: its width (opts.width, or COMPACT_WIDTH) less its margins. */
-const plotWidth = (opts, margin, titled = true) => (opts.width ?? COMPACT_WIDTH) - (margin.l + margin.r) * marginScale(opts, titled);
+function plotWidth(opts, margin, titled = true) {
+  const { l, r } = marginsOf(opts, margin, titled);
+  return (opts.width ?? COMPACT_WIDTH) - l - r;
+}
 
 /**
  * The dtick of an axis over `n` cells in `px` pixels: every cell, or every 2nd, 5th, 10th… so that
@@ -293,6 +311,18 @@ function netColumns(opts) {
 }
 
 /** The timesteps the network draws: netColumns(opts) from opts.start. */
+/**
+ * The size of the direction marks (→, ←) inside the boxes: the text size, smaller when a box (half
+ * a box, bidirectional) is shorter, 0 (no marks: the arrows say it) when that would be under MIN_FONT_PX.
+ */
+function markSize(model, opts, height) {
+  const { t, b } = marginsOf(opts, NET_MARGIN, false);
+  const plot = (opts.height ?? Math.round(height * (opts.fontScale ?? 1))) - t - b;
+  const box = ((plot / (model.L + 2)) * BOX.h * 2) / model.dirs.length;
+  const size = Math.min(fontSize(opts), Math.floor(box * 0.85));
+  return size >= MIN_FONT_PX ? size : 0;
+}
+
 const netCols = (model, opts) => range(opts.start ?? 0, Math.min(model.T, (opts.start ?? 0) + netColumns(opts)));
 
 /** The unrolled network over a window of timesteps (opts.start on): boxes, arrows, inputs and outputs. */
@@ -313,13 +343,14 @@ export const network = {
       return `${tr('frames.box', { layer: row.layer + 1, direction: directionName(row.direction), t })}<br>${state}`;
     });
     const at = { x: cells.map((c) => c.t), y: cells.map((c) => c.y), hoverinfo: 'skip' };
+    const marks = markSize(model, opts, Math.max(HEIGHTS.networkMin, HEIGHTS.networkRow * (model.L + 2) + 64));
     const data = [
       { type: 'scatter', mode: 'lines', ...shafts, hoverinfo: 'skip', line: { color: NET_COLORS.arrow, width: 1.4 } },
       {
         type: 'scatter', mode: 'markers', ...heads, hoverinfo: 'skip',
         marker: { symbol: 'triangle-up', size: 8, angle: heads.angle, color: NET_COLORS.arrow },
       },
-      { type: 'scatter', mode: 'text', ...at, text: cells.map((c) => ARROWS[c.row.direction]), textfont: { color: NET_COLORS.muted } },
+      { type: 'scatter', mode: 'text', ...at, text: cells.map((c) => (marks ? ARROWS[c.row.direction] : '')), textfont: { color: NET_COLORS.muted, size: marks } },
       { type: 'scatter', mode: 'markers', ...at, marker: { size: 24, opacity: 0 }, text: hover, hoverinfo: 'text' },
       {
         type: 'scatter', mode: 'text', x: cols, y: cols.map(() => 0),
@@ -327,8 +358,8 @@ export const network = {
         hoverinfo: 'skip', textfont: { color: NET_COLORS.text },
       },
     ];
-    const marks = model.dirs.length === 2 ? ' →/←' : '';
-    const layerLabel = (l) => `${tr(opts.compact ? 'frames.layer_tick_compact' : 'frames.layer_tick', { layer: l + 1 })}${marks}`;
+    const both = model.dirs.length === 2 ? ' →/←' : '';
+    const layerLabel = (l) => `${tr(opts.compact ? 'frames.layer_tick_compact' : 'frames.layer_tick', { layer: l + 1 })}${both}`;
     const fixed = { showgrid: false, zeroline: false, fixedrange: true };
     const height = Math.max(HEIGHTS.networkMin, HEIGHTS.networkRow * (model.L + 2) + 64);
     const layout = {
@@ -366,7 +397,8 @@ function heatPanels(model, opts = {}) {
   const cols = model.dirs.flatMap((direction) => quantities.map((q) => ({ direction, q })));
   const n = model.L * cols.length;
   const height = opts.height ?? heatHeight(model, opts, n) * (opts.fontScale ?? 1); // opts.height: a fitted chart's pixels
-  const plot = { w: plotWidth(opts, HEAT_MARGIN), h: height - (HEAT_MARGIN.t + HEAT_MARGIN.b) * marginScale(opts) };
+  const { t, b } = marginsOf(opts, HEAT_MARGIN);
+  const plot = { w: plotWidth(opts, HEAT_MARGIN), h: height - t - b };
   const gap = (fontSize(opts) * 1.4 + 12) / plot.h; // a title's line, nearer its own panel than the one above
   const xs = domains(opts.narrow ? 1 : cols.length, 0.06);
   const ys = domains(opts.narrow ? n : model.L, gap);
@@ -577,6 +609,7 @@ export const lines = {
     const hi = all.reduce((a, v) => Math.max(a, v), 0);
     const pad = (hi - lo) * 0.08 || 0.1;
     const layout = baseLayout(opts, HEIGHTS.lines, LINE_MARGIN);
+    const plotHeight = (opts.height ?? layout.height) - layout.margin.t - layout.margin.b;
     // More units: a crowded legend; a fitted chart has no height to spare (each line still names its unit on hover).
     layout.showlegend = units.length > 1 && units.length <= UNIT_COLORS.length && !opts.compact && !opts.fit;
     layout.legend = { orientation: 'h', y: -0.22, x: 0 };
@@ -589,6 +622,7 @@ export const lines = {
       };
       layout[`yaxis${ref}`] = {
         domain: [0, 0.9], anchor: `x${ref}`, range: [lo - pad, hi + pad], title: k === 0 ? axisTitle(opts, 'h') : undefined,
+        nticks: Math.max(2, Math.floor((0.9 * plotHeight) / (fontSize(opts) * 2))), // two lines of room a label
       };
       return units.map((u) => ({
         type: 'scatter', mode: model.T <= LINE_MARKERS_UP_TO ? 'lines+markers' : 'lines', xaxis: `x${ref}`, yaxis: `y${ref}`,

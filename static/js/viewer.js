@@ -111,7 +111,7 @@ export function createViewer(root, { store, timeline }) {
     }
     board.style.gridTemplateRows = '';
     const gap = parseFloat(getComputedStyle(board).rowGap) || 0;
-    const box = { width: board.clientWidth, height: board.clientHeight, gap };
+    const box = { width: board.clientWidth, height: board.clientHeight, gap, layers: model?.L ?? 1 };
     if (fitted()) box.need = Object.fromEntries(['math', 'gates'].filter((p) => parts.includes(p)).map((p) => [p, naturalHeight(p, parts)]));
     panes = fitted() && parts.length ? fitPanes(parts, box, fontScale()) : null;
     const tabs = $('[data-role=panes]');
@@ -239,11 +239,14 @@ export function createViewer(root, { store, timeline }) {
     const refocused = ['example', 'layer', 'direction', 'unit'].some((key) => changed.has(key));
     if (changed.has('example')) model = viewModel(result, state.example);
     if (refocused) syncFocus();
+    const redrawn = ['example', 'presenter', 'pane'].some((key) => changed.has(key));
+    if (redrawn) root.setAttribute('aria-busy', 'true'); // charts are being drawn anew
     if (changed.has('presenter') || changed.has('pane')) layOut();
     if (changed.has('example') || changed.has('presenter')) await draw(Object.keys(charts));
     else if (refocused) await draw(['gates', 'lines']);
     else if (changed.has('pane')) await draw([]);
     await showStep();
+    if (redrawn) root.setAttribute('aria-busy', 'false');
   });
   // A fitted viewer's box changes with its frame (or the window): the panes may change with it.
   new ResizeObserver(() => {
@@ -297,7 +300,8 @@ export function createViewer(root, { store, timeline }) {
       if (details && result.meta) details.textContent = runDetails(result.meta);
       partEl('gates').classList.toggle('empty', !model.gateNames.length);
       fillFocus();
-      // The math's lines and the gates' rows set their heights in a fitted viewer: drawn before it is laid out.
+      // The step report, the math's lines and the gates' rows set heights in a fitted viewer: written before it is laid out.
+      $('[data-role=step-label]').textContent = stepLabel();
       renderMath();
       if (model.gateNames.length) await charts.gates.draw(model, chartOptions());
       layOut();
