@@ -11,12 +11,16 @@ from tests.e2e.viewer import (
     overlaps,
     panes,
     scrolled_regions,
-    wait_ready,
 )
 
 pytestmark = pytest.mark.e2e
 
-SIZES = {"desktop": (1280, 800), "phone": (375, 812), "projector": (1920, 1080), "wide": (1400, 900)}
+SIZES = {
+    "desktop": (1280, 800),
+    "phone": (375, 812),
+    "projector": (1920, 1080),
+    "wide": (1400, 900),
+}
 
 # Each heatmap panel's plot area: [left, top, width, height] in pixels.
 HEATMAP_PANELS_JS = """(el) => Object.entries(el._fullLayout)
@@ -70,7 +74,8 @@ ONE_SCREEN = {
 def show_pane(page: Page, k: int) -> None:
     """Show a fitted viewer's pane k and wait until its charts are drawn."""
     page.locator("[data-role=panes] button").nth(k).click()
-    expect(page.locator("[data-role=panes] button").nth(k)).to_have_attribute("aria-pressed", "true")
+    button = page.locator("[data-role=panes] button").nth(k)
+    expect(button).to_have_attribute("aria-pressed", "true")
     page.locator("#viewer[aria-busy=false]").wait_for()
 
 
@@ -103,9 +108,7 @@ def test_presenter_mode_shows_network_states_gates_and_math_on_one_screen(
     assert scrolled_regions(page) == []  # the math shows every line
     # Large type: in proportion to the screen, 22 px on a 1080-line projector.
     root_px = page.evaluate("parseFloat(getComputedStyle(document.documentElement).fontSize)")
-    chart_px = page.evaluate(
-        "document.querySelector('[data-chart=network]')._fullLayout.font.size"
-    )
+    chart_px = page.evaluate("document.querySelector('[data-chart=network]')._fullLayout.font.size")
     assert root_px >= height / 50 - 0.5 and chart_px >= 12 * height / 1080 * 1.5 - 0.5
     context.close()
     assert console_errors == []

@@ -119,7 +119,8 @@ FIT_PROBLEMS_JS = """(root, minPx) => {
   const parts = [...root.querySelectorAll('[data-part]')].filter(shown);
   const screen = { left: 0, top: 0, right: innerWidth, bottom: innerHeight };
   for (const el of parts) {
-    if (!inside(box(el), screen)) problems.push(`${el.dataset.part} outside the window: ${round(box(el))}`);
+    const r = box(el);
+    if (!inside(r, screen)) problems.push(`${el.dataset.part} outside the window: ${round(r)}`);
   }
   parts.forEach((a, i) => parts.slice(i + 1).forEach((b) => {
     if (hit(box(a), box(b))) problems.push(`${a.dataset.part} overlaps ${b.dataset.part}`);
@@ -129,7 +130,8 @@ FIT_PROBLEMS_JS = """(root, minPx) => {
     const el = node.parentElement;
     if (!node.textContent.trim() || el.closest('.sr-only') || !shown(el)) continue;
     const size = parseFloat(getComputedStyle(el).fontSize);
-    if (size > 0 && size < minPx) problems.push(`${size}px text: ${node.textContent.trim().slice(0, 30)}`);
+    const text = node.textContent.trim().slice(0, 30);
+    if (size > 0 && size < minPx) problems.push(`${size}px text: ${text}`);
   }
   for (const chart of root.querySelectorAll('[data-chart]')) {
     if (!shown(chart)) continue;
@@ -149,7 +151,7 @@ FIT_PROBLEMS_JS = """(root, minPx) => {
 
 
 def fit_problems(page: Page | FrameLocator, min_px: float = 0) -> list[str]:
-    """What is wrong with a fitted viewer's layout on screen (module comment above); [] when right."""
+    """What is wrong with a fitted viewer's layout on screen (see above); [] when right."""
     return page.locator("#viewer").evaluate(FIT_PROBLEMS_JS, min_px)
 
 
@@ -158,8 +160,11 @@ def scrolled_regions(page: Page | FrameLocator) -> list[dict]:
     whether a keyboard reaches them (focusable)."""
     return page.locator("#viewer").evaluate(
         """(root) => [...root.querySelectorAll('[data-role=math]')]
-          .filter((el) => el.getBoundingClientRect().height > 0 && el.scrollHeight > el.clientHeight + 1)
-          .map((el) => ({ part: el.closest('[data-part]').dataset.part, focusable: el.tabIndex >= 0 }))"""
+          .filter((el) => el.getBoundingClientRect().height > 0
+            && el.scrollHeight > el.clientHeight + 1)
+          .map((el) => ({
+            part: el.closest('[data-part]').dataset.part, focusable: el.tabIndex >= 0,
+          }))"""
     )
 
 
