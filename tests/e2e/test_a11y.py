@@ -10,7 +10,7 @@ import re
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.a11y import axe_violations, axe_version
+from tests.e2e.a11y import axe_version, axe_violations
 from tests.e2e.conftest import ARTIFACTS, watch
 from tests.e2e.viewer import drawn, open_viewer, panes, record_runs, wait_ready
 

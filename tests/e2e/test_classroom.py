@@ -14,6 +14,11 @@ from tests.e2e.viewer import drawn, open_viewer, wait_ready
 pytestmark = pytest.mark.e2e
 
 
+# Each table row's numbers, read from the cells' labels ("x[0], i[1]: 0.1234").
+CELL_VALUES_JS = """(rows) => rows.map((r) => [...r.cells].slice(1)
+  .map((c) => Number(c.title.split(': ')[1])))"""
+
+
 def run_of(page: Page, app_url: str, query: str) -> dict:
     return json.loads(page.request.get(f"{app_url}/api/run?{query}").body())
 
@@ -86,13 +91,7 @@ def test_the_weights_are_tables_labelled_by_gate_block(page: Page, app_url: str)
         assert heads == [f"{g}[{u}]" for g in blocks for u in range(H)]
         weights = run["weights"]["layers"][0]["forward"]
         for k, name in enumerate(("kernel", "recurrent_kernel")):
-            cells = (
-                tables.nth(k)
-                .locator("tbody tr")
-                .evaluate_all(
-                    "(rows) => rows.map((r) => [...r.cells].slice(1).map((c) => Number(c.title.split(': ')[1])))"
-                )
-            )
+            cells = tables.nth(k).locator("tbody tr").evaluate_all(CELL_VALUES_JS)
             assert len(cells) == len(weights[name]), name
             for row, expected in zip(cells, weights[name], strict=True):
                 assert row == pytest.approx(expected, abs=1e-4), name
