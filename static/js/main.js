@@ -155,8 +155,8 @@ if (form) {
     browsing = false;
     if (menu.value === store.state.preset) return;
     await store.set(menu.value ? presetState(menu.value) : { preset: '' });
-    showPreset();
     form.fill(store.state);
+    showPreset();
     if (menu.value) run();
   }
   menu.addEventListener('keydown', (event) => {
