@@ -5,7 +5,7 @@ import './catalogs.mjs';
 
 import { CELL_SCALE, STATE_SCALE } from '../../static/js/config.js';
 import {
-  contrast, gates, heatmaps, inkOn, isComputed, lines, network, plotlyText, revealed, scaleColor, shapeUpdate, unitWindow, viewModel, windowStart,
+  barTicks, contrast, fontSize, gates, heatValues, heatmaps, inkOn, runDetails, isComputed, lines, network, plotlyText, revealed, scaleColor, shapeUpdate, unitWindow, viewModel, windowStart,
 } from '../../static/js/frames.js';
 import { loadRuns } from './helpers.mjs';
 
@@ -179,4 +179,31 @@ test('every step draws the same number of overlay shapes, so Plotly redraws only
   const model = viewModel(runs.lstm_bidir_2layers, 1);
   const counts = [0, 1, 2, 3].map((step) => [heatmaps, lines, network].map((chart) => chart.frame(model, step, {}).length));
   assert.ok(counts.every((c) => JSON.stringify(c) === JSON.stringify(counts[0])), JSON.stringify(counts));
+});
+
+test('the heatmaps’ numbers as tables: this step of every panel, and every step of one', () => {
+  const run = runs.lstm_bidir_2layers;
+  const model = viewModel(run, 1); // length 2
+  const now = heatValues.now(model, 1, { unit: 0 });
+  assert.equal(now.columns.length, 2 * 2 * 2);
+  assert.equal(now.columns[2], 'layer 1 · backward · h (t = 0)');
+  assert.deepEqual(now.rows.map((r) => r.head), ['0', '1', '2']);
+  assert.equal(Number(now.rows[2].cells[2]), Number(run.layers[0].backward.states.h[1][0][2].toFixed(4)));
+  const [h, c] = heatValues.all(model, { layer: 1, direction: 'forward' });
+  assert.equal(h.rows.length, model.T);
+  assert.deepEqual(h.rows.map((r) => r.head), ['0', '1', '2 (padding)', '3 (padding)']);
+  assert.equal(Number(c.rows[1].cells[1]), Number(run.layers[1].forward.states.c[1][1][1].toFixed(4)));
+});
+
+test('colour-bar ticks fit their bar; compact text is never under 11 px; the run details line', () => {
+  assert.deepEqual(barTicks(0.3634, 3), { tickvals: [-0.36, 0, 0.36], ticktext: ['−0.36', '0', '0.36'] });
+  assert.deepEqual(barTicks(1.2, 2), { tickvals: [-1.2, 1.2], ticktext: ['−1.2', '1.2'] });
+  assert.deepEqual(barTicks(1, 9), { nticks: 6 });
+  assert.equal(fontSize({ compact: true }), 11);
+  assert.equal(fontSize({ fontScale: 1.5 }), 18);
+  const fig = heatmaps.figure(viewModel(runs.lstm_bidir_2layers, 0), { compact: true, width: 400, height: 200 });
+  assert.ok(fig.layout.font.size >= 11 && fig.layout.margin.b >= 11 * 1.6);
+  assert.ok(fig.layout.coloraxis.colorbar.tickvals, 'a short bar gets its ends');
+  const meta = { device: '/device:GPU:0', tensorflow: '2.21.0', compute_ms: 1.5, weights_sha256: 'ab'.repeat(32) };
+  assert.equal(runDetails(meta), 'Run details: GPU:0 · TensorFlow 2.21.0 · 1.5 ms · weights sha256 abababababab');
 });
