@@ -30,8 +30,15 @@ function option(value, text) {
   return o;
 }
 
-/** A pause that lets the browser paint what was drawn so far (a task, not an animation frame: frames out of view get none). */
-const nextTask = () => new Promise((resolve) => { setTimeout(resolve, 0); });
+/**
+ * A pause that lets the browser paint what was drawn so far and do more urgent work first: a task
+ * of background priority where the browser has them (so on a page of many embeds, which share one
+ * thread, every embed shows its first chart before any draws its others), else a plain task. Not
+ * an animation frame: frames out of view get none.
+ */
+const later = () => (globalThis.scheduler?.postTask
+  ? globalThis.scheduler.postTask(() => {}, { priority: 'background' })
+  : new Promise((resolve) => { setTimeout(resolve, 0); }));
 
 /** The store keys a viewer draws. */
 export const VIEW_KEYS = ['step', 'example', 'layer', 'direction', 'unit', 'presenter', 'pane'];
@@ -112,7 +119,7 @@ export function createViewer(root, { store, timeline }) {
     board.style.gridTemplateRows = '';
     const gap = parseFloat(getComputedStyle(board).rowGap) || 0;
     const box = { width: board.clientWidth, height: board.clientHeight, gap, layers: model?.L ?? 1 };
-    if (fitted()) box.need = Object.fromEntries(['math', 'gates'].filter((p) => parts.includes(p)).map((p) => [p, naturalHeight(p, parts)]));
+    if (fitted()) box.need = naturalHeights(['math', 'gates'].filter((p) => parts.includes(p)), parts);
     panes = fitted() && parts.length ? fitPanes(parts, box, fontScale()) : null;
     const tabs = $('[data-role=panes]');
     tabs.hidden = !panes || panes.length < 2;
@@ -135,18 +142,22 @@ export function createViewer(root, { store, timeline }) {
   }
 
   /**
-   * The height of a part whose text sets it (the math's lines, the gates' rows) across the board,
-   * measured alone: the math's place in a fitted viewer, and near enough for the gates.
+   * The heights of parts whose text sets them (the math's lines, the gates' rows), each across the
+   * board on a row of its own (the math's place in a fitted viewer, near enough for the gates),
+   * measured together: one layout.
    */
-  function naturalHeight(name, parts) {
-    const el = partEl(name);
-    for (const part of parts) partEl(part).classList.toggle('off-pane', part !== name);
-    el.style.gridColumn = '1 / -1';
-    el.classList.add('measuring');
-    const height = el.getBoundingClientRect().height;
-    el.classList.remove('measuring');
-    el.style.gridColumn = '';
-    return height;
+  function naturalHeights(names, parts) {
+    for (const part of parts) partEl(part).classList.toggle('off-pane', !names.includes(part));
+    names.forEach((name, k) => {
+      Object.assign(partEl(name).style, { gridColumn: '1 / -1', gridRow: String(k + 1) });
+      partEl(name).classList.add('measuring');
+    });
+    const heights = Object.fromEntries(names.map((name) => [name, partEl(name).getBoundingClientRect().height]));
+    for (const name of names) {
+      Object.assign(partEl(name).style, { gridColumn: '', gridRow: '' });
+      partEl(name).classList.remove('measuring');
+    }
+    return heights;
   }
 
   /** The step report: "Step 2 of 5 · forward reads “e” at t = 1 · …". */
@@ -217,7 +228,7 @@ export function createViewer(root, { store, timeline }) {
     for (const name of due) stale.delete(name);
     await charts[due[0]].draw(model, opts);
     if (due.length > 1) {
-      await nextTask();
+      await later();
       await Promise.all(due.slice(1).map((name) => charts[name].draw(model, opts)));
     }
   }
