@@ -31,14 +31,11 @@ function option(value, text) {
 }
 
 /**
- * A pause that lets the browser paint what was drawn so far and do more urgent work first: a task
- * of background priority where the browser has them (so on a page of many embeds, which share one
- * thread, every embed shows its first chart before any draws its others), else a plain task. Not
- * an animation frame: frames out of view get none.
+ * A pause that lets the browser paint what was drawn so far (a task, not an animation frame: frames
+ * out of view get none). A task of background priority (scheduler.postTask) was measured too: no
+ * sooner on the 20-embed page, later for the whole of each embed (docs/FRONTEND.md, Page load).
  */
-const later = () => (globalThis.scheduler?.postTask
-  ? globalThis.scheduler.postTask(() => {}, { priority: 'background' })
-  : new Promise((resolve) => { setTimeout(resolve, 0); }));
+const later = () => new Promise((resolve) => { setTimeout(resolve, 0); });
 
 /** The store keys a viewer draws. */
 export const VIEW_KEYS = ['step', 'example', 'layer', 'direction', 'unit', 'presenter', 'pane'];
@@ -131,14 +128,16 @@ export function createViewer(root, { store, timeline }) {
       partEl(part).style.gridRow = String(r + 1);
       partEl(part).style.gridColumn = `${column + 1} / span ${span}`;
     }));
-    tabs.replaceChildren(...panes.map((p, k) => {
-      const button = Object.assign(document.createElement('button'), {
-        type: 'button', textContent: p.parts.map((part) => tr(`part.${part}`)).join(' · '),
-      });
-      button.setAttribute('aria-pressed', String(k === paneIndex()));
-      button.addEventListener('click', () => store.set({ pane: k }));
-      return button;
-    }));
+    // The same panes keep their buttons (a button pressed by keyboard keeps the focus); others are new ones.
+    const names = panes.map((p) => p.parts.map((part) => tr(`part.${part}`)).join(' · '));
+    if ([...tabs.children].map((button) => button.textContent).join('\n') !== names.join('\n')) {
+      tabs.replaceChildren(...names.map((textContent, k) => {
+        const button = Object.assign(document.createElement('button'), { type: 'button', textContent });
+        button.addEventListener('click', () => store.set({ pane: k }));
+        return button;
+      }));
+    }
+    [...tabs.children].forEach((button, k) => button.setAttribute('aria-pressed', String(k === paneIndex())));
   }
 
   /**

@@ -23,6 +23,10 @@ def run_of(page: Page, app_url: str, query: str) -> dict:
     return json.loads(page.request.get(f"{app_url}/api/run?{query}").body())
 
 
+def api_json(page: Page, url: str) -> list:
+    return json.loads(page.request.get(url).body())
+
+
 def test_the_embed_builder_makes_the_code_it_previews(page: Page, app_url: str) -> None:
     page.set_viewport_size({"width": 1280, "height": 1000})
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
@@ -139,3 +143,14 @@ def test_an_edited_preset_says_so_and_a_run_of_it_is_custom(page: Page, app_url:
     expect(page.get_by_label("Preset", exact=True)).to_have_value("")
     expect(info).to_be_hidden()
     assert len(drawn(page)["heatmaps"][0]["z"]) == 5
+
+
+def test_an_embed_asks_for_its_run_at_once_from_the_presets_its_page_carries(
+    page: Page, app_url: str
+) -> None:
+    api: list[str] = []
+    page.on("request", lambda r: "/api/" in r.url and api.append(urlparse(r.url).path))
+    open_viewer(page, f"{app_url}/embed?preset=gru_batch&lang=ko")
+    assert api == ["/api/run"]  # not /api/presets first
+    inlined = json.loads(page.locator("#presets").text_content())
+    assert inlined == api_json(page, f"{app_url}/api/presets?lang=ko")

@@ -177,3 +177,11 @@ def test_embed_lays_out_only_the_parts_hide_leaves(page: Page, app_url: str) -> 
     show_pane(page, 1)
     assert visible_parts(page) == ["gates"]
     assert fit_problems(page, 11) == []
+    # By keyboard: the pressed pane button keeps the focus.
+    first = page.get_by_role("button", name="States", exact=True)
+    first.focus()
+    page.keyboard.press("Enter")
+    expect(first).to_have_attribute("aria-pressed", "true")
+    expect(first).to_be_focused()
+    page.locator("#viewer[aria-busy=false]").wait_for()
+    assert visible_parts(page) == ["heatmaps"]
