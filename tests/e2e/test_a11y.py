@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.a11y import axe_version, axe_violations
-from tests.e2e.conftest import ARTIFACTS, watch
+from tests.e2e.conftest import ARTIFACTS, sized_page
 from tests.e2e.viewer import drawn, open_viewer, panes, record_runs, wait_ready
 
 pytestmark = pytest.mark.e2e
@@ -28,21 +28,13 @@ PAGES = {
 }
 
 
-def new_page(browser: Browser, console_errors: list[str], size: tuple[int, int]) -> Page:
-    context = browser.new_context(viewport={"width": size[0], "height": size[1]}, locale="en-US")
-    context.grant_permissions(["clipboard-read", "clipboard-write"])
-    page = context.new_page()
-    watch(page, console_errors)
-    return page
-
-
 @pytest.mark.parametrize("lang", ["en", "ko"])
 @pytest.mark.parametrize("name", PAGES)
 def test_axe_finds_no_violation(
     browser: Browser, app_url: str, console_errors: list[str], name: str, lang: str
 ) -> None:
     path, size = PAGES[name]
-    page = new_page(browser, console_errors, size)
+    page = sized_page(browser, console_errors, *size)
     open_viewer(page, f"{app_url}{path}&lang={lang}")
     assert axe_violations(page) == [], f"axe {axe_version()}"
     for k in range(1, len(panes(page))):  # every pane of a fitted viewer
@@ -57,7 +49,7 @@ def test_axe_finds_no_violation(
 def test_axe_finds_no_violation_with_the_builder_weights_and_values_open(
     browser: Browser, app_url: str, console_errors: list[str], lang: str
 ) -> None:
-    page = new_page(browser, console_errors, (1280, 900))
+    page = sized_page(browser, console_errors, 1280, 900)
     open_viewer(page, f"{app_url}/?preset=gru_batch&lang={lang}")
     page.locator("[data-action=builder]").click()
     wait_ready(page.frame_locator("#builder iframe"))

@@ -4,7 +4,7 @@ three sizes, presenter mode on two 16:9 screens, the embed in frames from 480 x 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import ARTIFACTS, ENGLISH, watch
+from tests.e2e.conftest import ARTIFACTS, sized_page
 from tests.e2e.viewer import (
     fit_problems,
     open_viewer,
@@ -42,9 +42,7 @@ def test_app_fits_the_screen(
     browser: Browser, app_url: str, console_errors: list[str], name: str, run: str
 ) -> None:
     width, height = SIZES[name]
-    context = browser.new_context(viewport={"width": width, "height": height}, **ENGLISH)
-    page = context.new_page()
-    watch(page, console_errors)
+    page = sized_page(browser, console_errors, width, height)
     presenter = "&presenter=1" if name == "projector" else ""
     open_viewer(page, f"{app_url}/?{RUNS[run]}&step=1{presenter}")
     page.screenshot(path=ARTIFACTS / f"app-{name}-{run}.png", full_page=True)
@@ -55,7 +53,7 @@ def test_app_fits_the_screen(
     if name == "phone":  # one heatmap per row, each as wide as the others and tall enough to read
         assert len({left for left, *_ in panels}) == 1, panels
         assert all(h >= 80 for *_, h in panels), panels
-    context.close()
+    page.context.close()
     assert console_errors == []
 
 
@@ -91,9 +89,7 @@ def test_presenter_mode_shows_network_states_gates_and_math_on_one_screen(
     browser: Browser, app_url: str, console_errors: list[str], screen: str, run: str
 ) -> None:
     width, height = SCREENS[screen]
-    context = browser.new_context(viewport={"width": width, "height": height}, **ENGLISH)
-    page = context.new_page()
-    watch(page, console_errors)
+    page = sized_page(browser, console_errors, width, height)
     open_viewer(page, f"{app_url}/?{ONE_SCREEN[run]}&step=1&presenter=1")
     page.screenshot(path=ARTIFACTS / f"presenter-{screen}-{run}.png")
     assert window_size(page) == [width, height]  # nothing scrolls
@@ -110,7 +106,7 @@ def test_presenter_mode_shows_network_states_gates_and_math_on_one_screen(
     root_px = page.evaluate("parseFloat(getComputedStyle(document.documentElement).fontSize)")
     chart_px = page.evaluate("document.querySelector('[data-chart=network]')._fullLayout.font.size")
     assert root_px >= height / 50 - 0.5 and chart_px >= 12 * height / 1080 * 1.5 - 0.5
-    context.close()
+    page.context.close()
     assert console_errors == []
 
 
@@ -119,9 +115,7 @@ def test_presenter_mode_of_a_deep_network_shows_every_part_on_panes(
     browser: Browser, app_url: str, console_errors: list[str], screen: str
 ) -> None:
     width, height = SCREENS[screen]
-    context = browser.new_context(viewport={"width": width, "height": height}, **ENGLISH)
-    page = context.new_page()
-    watch(page, console_errors)
+    page = sized_page(browser, console_errors, width, height)
     open_viewer(page, f"{app_url}/?preset=multilayer_lstm&step=1&presenter=1")
     shown: set[str] = set()
     for k in range(max(1, len(panes(page)))):
@@ -132,7 +126,7 @@ def test_presenter_mode_of_a_deep_network_shows_every_part_on_panes(
         assert fit_problems(page) == [] and overlaps(page) == []
         shown |= set(visible_parts(page))
     assert shown == {"network", "heatmaps", "gates", "lines", "math"}
-    context.close()
+    page.context.close()
     assert console_errors == []
 
 
