@@ -44,7 +44,7 @@ function candidates(parts) {
  * part that needs its text's height, when the pane has other rows) or a share of the rest (fr
  * `weight`: the tallest part's smallest height).
  */
-function grid(parts, box) {
+function grid(parts, box, scale) {
   const rows = rowsOf(parts);
   return rows.map((row) => {
     const widths = row.map((p) => minSize(p)[0]);
@@ -56,7 +56,8 @@ function grid(parts, box) {
       column += span;
       return cell;
     });
-    const px = rows.length > 1 ? Math.max(0, ...row.map((p) => box.need?.[p] ?? 0)) : 0;
+    // A row with a part whose text sets its height is as tall as the tallest part of it needs.
+    const px = rows.length > 1 && row.some((p) => box.need?.[p]) ? Math.max(...row.map((p) => needed(p, box, scale)[1])) : 0;
     return { weight: Math.max(...row.map((p) => minSize(p, 1, box.layers)[1])), ...(px ? { px: Math.ceil(px) } : {}), cells };
   });
 }
@@ -70,5 +71,5 @@ export function fitPanes(parts, box, scale = 1) {
   if (!parts.length) return [];
   const options = candidates(parts);
   const chosen = options.find((panes) => panes.every((pane) => fits(pane, box, scale))) ?? options.at(-1);
-  return chosen.map((pane) => ({ parts: pane, rows: grid(pane, box) }));
+  return chosen.map((pane) => ({ parts: pane, rows: grid(pane, box, scale) }));
 }

@@ -50,3 +50,11 @@ test('hidden parts are left out, a lone part takes its pane, and more layers nee
   assert.deepEqual(names(fitPanes(['heatmaps', 'math'], box)), [['heatmaps', 'math']]);
   assert.deepEqual(names(fitPanes(['heatmaps', 'math'], { ...box, layers: 3 })), [['heatmaps'], ['math']]);
 });
+
+test('a row sized by its text is never shorter than the smallest readable size of any part in it', () => {
+  const gates = FIT.min.lines[1] - 20; // the gates' rows need less than the unit lines' smallest height
+  const [pane] = fitPanes(['gates', 'lines', 'math'], { width: 800, height: 900, need: { gates, math: 300 } }, 1);
+  assert.deepEqual(pane.rows.map((r) => r.px), [FIT.min.lines[1], 300]);
+  const [scaled] = fitPanes(['gates', 'lines', 'math'], { width: 1900, height: 1400, need: { gates, math: 300 } }, 1.5);
+  assert.equal(scaled.rows[0].px, FIT.min.lines[1] * 1.5);
+});
