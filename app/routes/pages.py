@@ -13,11 +13,15 @@ Every page renders through ``render``, which gives the templates what they share
   page loads: the stylesheet, Plotly, and the front end's entry as one bundle
   (``js/main.bundle.js``: one request, not one per module).
 
+The app and the embed page also inline the presets in the page's language (``presets``, the
+same list as ``GET /api/presets?lang=``), so that an embed asks for its run at once instead of
+for the presets first.
+
 The standalone HTML export (``app.export.html``) renders the same embed page with every asset
 inlined instead.
 """
 
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any
 from urllib.parse import urlencode
 
@@ -29,7 +33,7 @@ from app.assets import PAGE_ASSETS, static_tree
 from app.assets import ROOT as STATIC
 from app.engine.cells import describe_all
 from app.i18n import LANGUAGES, Language, catalog, negotiate, translate
-from app.presets import COMPARE_DEFAULT
+from app.presets import COMPARE_DEFAULT, presets
 from app.settings import Settings
 
 TEMPLATES = STATIC.parent / "templates"
@@ -81,6 +85,12 @@ def engine_context(settings: Settings) -> dict[str, Any]:
     return {"cells": describe_all(), "max_analysis_steps": settings.max_analysis_steps}
 
 
+@lru_cache(maxsize=len(LANGUAGES))
+def page_presets(lang: Language) -> list[dict[str, Any]]:
+    """The presets as ``GET /api/presets?lang=`` answers them, for a page to inline."""
+    return [preset.model_dump(mode="json") for preset in presets(lang).values()]
+
+
 def render(
     request: Request, template: str, headers: dict[str, str], **context: Any
 ) -> HTMLResponse:
@@ -110,7 +120,7 @@ def plotly_js() -> RedirectResponse:
 @router.get("/", response_class=HTMLResponse)
 def index(request: Request) -> HTMLResponse:
     """The full app: configuration panel, presets and the visualization. Not frameable."""
-    return render(request, "index.html", APP_HEADERS)
+    return render(request, "index.html", APP_HEADERS, presets=page_presets(page_language(request)))
 
 
 @router.get("/embed", response_class=HTMLResponse)
@@ -122,7 +132,9 @@ def embed(request: Request) -> HTMLResponse:
         return learn_page(request, EMBED_HEADERS, embed=True)
     if "cells" in request.query_params:
         return compare_page(request, EMBED_HEADERS, embed=True)
-    return render(request, "embed.html", EMBED_HEADERS)
+    return render(
+        request, "embed.html", EMBED_HEADERS, presets=page_presets(page_language(request))
+    )
 
 
 # ---- the Learn page (SPEC section 8): /learn and /embed?learn=1 --------------------------------
@@ -144,18 +156,17 @@ def learn(request: Request) -> HTMLResponse:
 
 
 # ---- the comparison of cells (SPEC section 7): /compare and /embed?cells=... -------------------
-COMPARE_ASSETS = {"entry": "js/compare.bundle.js", "stylesheet": "css/compare.css"}
+COMPARE_ENTRY = "js/compare.bundle.js"
 
 
 def compare_page(request: Request, headers: dict[str, str], **context: Any) -> HTMLResponse:
     """``compare.html`` with its own entry (``js/compare.bundle.js``, or the module when the
-    bundler refuses one) and stylesheet (``css/compare.css``, which imports the app's), opening
+    bundler refuses one; its stylesheet, ``css/compare.css``, after the app's), opening
     ``COMPARE_DEFAULT`` when the URL names no preset or configuration."""
-    entry = static_tree().loadable(COMPARE_ASSETS["entry"])
+    entry = static_tree().loadable(COMPARE_ENTRY)
     return render(
-        request, "compare.html", headers, entry=entry, stylesheet=COMPARE_ASSETS["stylesheet"],
-        default_preset=COMPARE_DEFAULT, **context,
-    )  # fmt: skip
+        request, "compare.html", headers, entry=entry, default_preset=COMPARE_DEFAULT, **context
+    )
 
 
 @router.get("/compare", response_class=HTMLResponse)

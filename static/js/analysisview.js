@@ -39,7 +39,8 @@ export function createAnalysisView(root, { store, timeline, options }) {
   const opts = () => ({ ...options(), direction: view().direction });
   const has = (name) => result.layers[0].forward[NEEDS[name]] !== undefined;
   const drawn = () => Object.keys(charts).filter(has);
-  const shown = () => result && !view().hide.includes('analysis');
+  // A fitted viewer (/embed, presenter mode: `.fit` around it) fills its box with the other parts.
+  const shown = () => result && !view().hide.includes('analysis') && !root.closest('.fit');
 
   async function draw() {
     drawnWith = opts();

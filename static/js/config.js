@@ -53,6 +53,28 @@ export const FONT = {
   family: 'system-ui, -apple-system, "Segoe UI", Roboto, "Apple SD Gothic Neo", "Malgun Gothic", "Noto Sans KR", NanumGothic, sans-serif', size: 12, presenterScale: 1.5, compactScale: 0.8, charWidth: 0.6,
 };
 
+/**
+ * Presenter mode's text scale: FONT.presenterScale on a screen 1080 px tall, in proportion on others
+ * (so type takes the same share of any 16:9 projector), never under `min`.
+ */
+export const PRESENTER = { height: 1080, min: 1 };
+
+/**
+ * A fitted viewer (/embed, presenter mode) puts the parts on one screen, or on panes (tabs) when
+ * they do not all fit: each part's smallest readable box [width, height] in pixels at the base text
+ * size (scaled with it; taller with more layers), and the 12 columns a row of parts shares. Parts keep these rows: the network
+ * and the states, the gates and the unit lines, the math.
+ */
+export const FIT = {
+  min: { network: [260, 130], heatmaps: [300, 140], gates: [220, 120], lines: [220, 130], math: [440, 220] },
+  perLayer: { network: 20, heatmaps: 36 }, // more height for each layer past the first
+  rows: [['network', 'heatmaps'], ['gates', 'lines'], ['math']],
+  columns: 12,
+};
+
+/** The embed builder's frame sizes in pixels: [smallest, largest] width and height, and the default (the copied code's). */
+export const EMBED_SIZE = { width: [480, 1920], height: [320, 1200], default: [800, 450] };
+
 /** Below this width (pixels) charts are compact: short titles, no axis titles, small margins (always in /embed). */
 export const COMPACT_WIDTH = 600;
 

@@ -48,6 +48,10 @@ export function createForm(form, { onSubmit, fields = CONFIG }) {
     }
   }
 
+  /** The controls an error slot describes (their aria-describedby names it): marked invalid while it shows a message. */
+  const describedBy = (slot) => [...form.querySelectorAll('[aria-describedby]')]
+    .filter((el) => el.getAttribute('aria-describedby').split(/\s+/).includes(slot.id));
+
   form.addEventListener('change', () => {
     toggleConditional();
     prefillCustomState();
@@ -58,6 +62,8 @@ export function createForm(form, { onSubmit, fields = CONFIG }) {
   });
 
   return {
+    /** The configuration fields as the controls hold them now. */
+    read,
     /** Put a state's configuration into the controls. */
     fill(state) {
       for (const f of fields) {
@@ -80,6 +86,7 @@ export function createForm(form, { onSubmit, fields = CONFIG }) {
         const text = !field || field === slot.dataset.errorFor ? message : t('status.field_error', { field: name, message });
         slot.textContent = slot.textContent ? `${slot.textContent}\n${text}` : text;
         slot.hidden = false;
+        for (const el of describedBy(slot)) el.setAttribute('aria-invalid', 'true');
         slot.closest('details')?.setAttribute('open', '');
       }
       form.querySelector('[data-error-for]:not([hidden])')?.scrollIntoView({ block: 'nearest' });
@@ -90,6 +97,7 @@ export function createForm(form, { onSubmit, fields = CONFIG }) {
         slot.textContent = '';
         slot.hidden = true;
       }
+      for (const el of form.querySelectorAll('[aria-invalid]')) el.removeAttribute('aria-invalid');
     },
     /** Mark the form busy while a run is in flight. */
     busy(on) {

@@ -4,7 +4,7 @@
 // shapeUpdate), so playback never rebuilds a chart. The gates are tables (table.js): figure() gives
 // their headings, frame() every cell.
 import {
-  CELL_SCALE, COMPACT_WIDTH, DIGITS, FONT, HEATMAP_GAPS_UP_TO, HEIGHTS, LABELLED_UNITS, LINE_MARKERS_UP_TO, NET_COLORS,
+  CELL_SCALE, COMPACT_WIDTH, DIGITS, FONT, HEATMAP_GAPS_UP_TO, HEIGHTS, LABELLED_UNITS, LINE_MARKERS_UP_TO, MIN_FONT_PX, NET_COLORS,
   NETWORK_COLUMN_PX, NETWORK_MIN_COLUMNS, NETWORK_WINDOW, OVERLAY, STATE_SCALE, STATE_SCALES, TICKED_CELLS, UNIT_COLORS,
   UNIT_DASHES, UNIT_WINDOW,
 } from './config.js';
@@ -28,6 +28,12 @@ export function shortVector(v, keep = 3, chars = Infinity) {
   let n = values.length;
   while (n > 1 && text(n).length > chars) n -= 1;
   return text(n);
+}
+
+/** A run's details line: its device, TensorFlow version, compute time and the weights' SHA-256 (first 12 hex digits). */
+export function runDetails(meta) {
+  const device = meta.device.replace(/^\/device:/, '');
+  return tr('viewer.run_details', { device, tensorflow: meta.tensorflow, ms: meta.compute_ms, sha: meta.weights_sha256.slice(0, 12) });
 }
 
 /**
@@ -106,18 +112,35 @@ export function shapeUpdate(before, after) {
   return edits;
 }
 
-/** The text size of the charts: presenter mode scales it up, compact charts (small frames) down. */
-const fontSize = ({ fontScale = 1, compact = false }) => Math.round(FONT.size * fontScale * (compact ? FONT.compactScale : 1));
+/** The text size of the charts: presenter mode scales it up, compact charts (small frames) down, never under MIN_FONT_PX. */
+export function fontSize({ fontScale = 1, compact = false }) {
+  return Math.max(MIN_FONT_PX, Math.round(FONT.size * fontScale * (compact ? FONT.compactScale : 1)));
+}
 
-/** How much the margins scale: with the text in presenter mode, half in compact charts. */
-const marginScale = (opts) => (opts.compact ? 0.5 : opts.fontScale ?? 1);
+/** How much the margins scale: with the text, less in a fitted chart with axis titles (it drops them), half in compact charts. */
+const marginScale = (opts, titled = true) => (opts.compact ? 0.5 : (opts.fontScale ?? 1) * (opts.fit && titled ? 0.65 : 1));
+
+/**
+ * A chart's margins in pixels: `margin` scaled (marginScale), never less than its text needs: the
+ * tick labels below and left (four characters), and on a chart `titled` above its panels, a title.
+ */
+function marginsOf(opts, margin, titled = true) {
+  const scale = marginScale(opts, titled);
+  const font = fontSize(opts);
+  const m = Object.fromEntries(Object.entries(margin).map(([side, px]) => [side, Math.round(px * scale)]));
+  return {
+    ...m,
+    t: titled ? Math.max(m.t, Math.round(font * 1.5 + 4)) : m.t,
+    b: Math.max(m.b, Math.round(font * 1.6 + 6)),
+    l: Math.max(m.l, Math.round(font * FONT.charWidth * 4.5 + 6)),
+  };
+}
 
 /** The layout every chart shares: presenter mode scales it up; `compact` halves the margins. */
-function baseLayout(opts, height, margin) {
-  const scale = marginScale(opts);
+function baseLayout(opts, height, margin, titled = true) {
   return {
     height: Math.round(height * (opts.fontScale ?? 1)),
-    margin: Object.fromEntries(Object.entries(margin).map(([side, px]) => [side, Math.round(px * scale)])),
+    margin: marginsOf(opts, margin, titled),
     font: { family: FONT.family, size: fontSize(opts) },
     paper_bgcolor: '#ffffff',
     plot_bgcolor: '#ffffff',
@@ -134,7 +157,10 @@ function domains(n, gap) {
 
 const axisName = (k) => (k === 0 ? '' : String(k + 1));
 /** The pixels across a chart's plot area: its width (opts.width, or COMPACT_WIDTH) less its margins. */
-const plotWidth = (opts, margin) => (opts.width ?? COMPACT_WIDTH) - (margin.l + margin.r) * marginScale(opts);
+function plotWidth(opts, margin, titled = true) {
+  const { l, r } = marginsOf(opts, margin, titled);
+  return (opts.width ?? COMPACT_WIDTH) - l - r;
+}
 
 /**
  * The dtick of an axis over `n` cells in `px` pixels: every cell, or every 2nd, 5th, 10th… so that
@@ -144,7 +170,8 @@ function cellTick(opts, n, px, lines) {
   if (n > TICKED_CELLS) return undefined;
   return [1, 2, 5, 10, 20, 50].find((d) => (px / n) * d >= fontSize(opts) * lines) ?? n;
 }
-const axisTitle = ({ compact }, text) => (compact ? undefined : { text, standoff: 2 });
+// A compact or fitted chart's axes go untitled: their ticks (t, units, values) and the panel titles say enough.
+const axisTitle = ({ compact, fit }, text) => (compact || fit ? undefined : { text, standoff: 2 });
 const ARROWS = { forward: '→', backward: '←' };
 /** A direction's name in the page's language. */
 const directionName = (direction) => tr(`direction.${direction}`);
@@ -152,6 +179,13 @@ const directionName = (direction) => tr(`direction.${direction}`);
 const panelName = ({ compact }, layer, direction, what) => (compact
   ? tr('frames.panel_compact', { layer: layer + 1, arrow: ARROWS[direction], what })
   : tr('frames.panel', { layer: layer + 1, direction: directionName(direction), what }));
+/** About how wide `text` is at `px` pixels a character's em (Hangul takes a whole em, other characters FONT.charWidth). */
+export const textWidth = (text, px) => [...text].reduce((w, ch) => w + (/[\uac00-\ud7a3]/.test(ch) ? 1 : FONT.charWidth), 0) * px;
+/** A panel's name that fits `room` pixels: the full one, else the compact one. */
+const fittedName = (opts, room, layer, direction, what) => {
+  const full = panelName(opts, layer, direction, what);
+  return textWidth(full, fontSize(opts)) <= room ? full : panelName({ compact: true }, layer, direction, what);
+};
 /** A trace's name in hover labels: "layer 1 forward". */
 const traceName = (layer, direction) => tr('frames.trace', { layer: layer + 1, direction: directionName(direction) });
 const band = (ref, x0, x1, style) => ({
@@ -270,19 +304,31 @@ function netRange(cols) {
 /** How many characters of a vector label fit in one column of the network (opts.width: the chart's pixels). */
 function netChars(opts, cols) {
   const [x0, x1] = netRange(cols);
-  const plot = plotWidth(opts, NET_MARGIN);
+  const plot = plotWidth(opts, NET_MARGIN, false);
   return Math.floor(plot / (x1 - x0) / (fontSize(opts) * FONT.charWidth));
 }
 
 /** How many timesteps the network draws: a column per NETWORK_COLUMN_PX (scaled with the text) of its plot, 3 to NETWORK_WINDOW. */
 function netColumns(opts) {
   if (!opts.width) return NETWORK_WINDOW;
-  const plot = plotWidth(opts, NET_MARGIN);
+  const plot = plotWidth(opts, NET_MARGIN, false);
   const column = (NETWORK_COLUMN_PX * fontSize(opts)) / FONT.size;
   return Math.max(3, Math.min(NETWORK_WINDOW, Math.floor(plot / column)));
 }
 
 /** The timesteps the network draws: netColumns(opts) from opts.start. */
+/**
+ * The size of the direction marks (→, ←) inside the boxes: the text size, smaller when a box (half
+ * a box, bidirectional) is shorter, 0 (no marks: the arrows say it) when that would be under MIN_FONT_PX.
+ */
+function markSize(model, opts, height) {
+  const { t, b } = marginsOf(opts, NET_MARGIN, false);
+  const plot = (opts.height ?? Math.round(height * (opts.fontScale ?? 1))) - t - b;
+  const box = ((plot / (model.L + 2)) * BOX.h * 2) / model.dirs.length;
+  const size = Math.min(fontSize(opts), Math.floor(box * 0.85));
+  return size >= MIN_FONT_PX ? size : 0;
+}
+
 const netCols = (model, opts) => range(opts.start ?? 0, Math.min(model.T, (opts.start ?? 0) + netColumns(opts)));
 
 /** The unrolled network over a window of timesteps (opts.start on): boxes, arrows, inputs and outputs. */
@@ -303,13 +349,14 @@ export const network = {
       return `${tr('frames.box', { layer: row.layer + 1, direction: directionName(row.direction), t })}<br>${state}`;
     });
     const at = { x: cells.map((c) => c.t), y: cells.map((c) => c.y), hoverinfo: 'skip' };
+    const marks = markSize(model, opts, Math.max(HEIGHTS.networkMin, HEIGHTS.networkRow * (model.L + 2) + 64));
     const data = [
       { type: 'scatter', mode: 'lines', ...shafts, hoverinfo: 'skip', line: { color: NET_COLORS.arrow, width: 1.4 } },
       {
         type: 'scatter', mode: 'markers', ...heads, hoverinfo: 'skip',
         marker: { symbol: 'triangle-up', size: 8, angle: heads.angle, color: NET_COLORS.arrow },
       },
-      { type: 'scatter', mode: 'text', ...at, text: cells.map((c) => ARROWS[c.row.direction]), textfont: { color: NET_COLORS.muted } },
+      { type: 'scatter', mode: 'text', ...at, text: cells.map((c) => (marks ? ARROWS[c.row.direction] : '')), textfont: { color: NET_COLORS.muted, size: marks } },
       { type: 'scatter', mode: 'markers', ...at, marker: { size: 24, opacity: 0 }, text: hover, hoverinfo: 'text' },
       {
         type: 'scatter', mode: 'text', x: cols, y: cols.map(() => 0),
@@ -317,12 +364,12 @@ export const network = {
         hoverinfo: 'skip', textfont: { color: NET_COLORS.text },
       },
     ];
-    const marks = model.dirs.length === 2 ? ' →/←' : '';
-    const layerLabel = (l) => `${tr(opts.compact ? 'frames.layer_tick_compact' : 'frames.layer_tick', { layer: l + 1 })}${marks}`;
+    const both = model.dirs.length === 2 ? ' →/←' : '';
+    const layerLabel = (l) => `${tr(opts.compact ? 'frames.layer_tick_compact' : 'frames.layer_tick', { layer: l + 1 })}${both}`;
     const fixed = { showgrid: false, zeroline: false, fixedrange: true };
     const height = Math.max(HEIGHTS.networkMin, HEIGHTS.networkRow * (model.L + 2) + 64);
     const layout = {
-      ...baseLayout(opts, height, NET_MARGIN),
+      ...baseLayout(opts, height, NET_MARGIN, false),
       xaxis: { ...fixed, range: netRange(cols), tickvals: cols, ticktext: cols.map((t) => `t=${t}`) },
       yaxis: {
         ...fixed, range: [-0.5, model.L + 1.5], tickvals: range(0, model.L + 2),
@@ -355,19 +402,48 @@ function heatPanels(model, opts = {}) {
   const cols = model.dirs.flatMap((direction) => model.stateNames.map((q) => ({ direction, q })));
   const n = model.L * cols.length;
   const height = opts.height ?? heatHeight(model, opts, n) * (opts.fontScale ?? 1); // opts.height: a fitted chart's pixels
-  const plot = { w: plotWidth(opts, HEAT_MARGIN), h: height - (HEAT_MARGIN.t + HEAT_MARGIN.b) * marginScale(opts) };
+  const { t, b } = marginsOf(opts, HEAT_MARGIN);
+  const plot = { w: plotWidth(opts, HEAT_MARGIN), h: height - t - b };
   const gap = (fontSize(opts) * 1.4 + 12) / plot.h; // a title's line, nearer its own panel than the one above
   const xs = domains(opts.narrow ? 1 : cols.length, 0.06);
   const ys = domains(opts.narrow ? n : model.L, gap);
   return model.layers.flatMap((_, layer) => cols.map((col, k) => {
     const [x, y] = [xs[opts.narrow ? 0 : k], ys[opts.narrow ? layer * cols.length + cols.length - 1 - k : layer]];
-    const px = { w: (x[1] - x[0]) * plot.w, h: (y[1] - y[0]) * plot.h };
+    const px = { w: (x[1] - x[0]) * plot.w, h: (y[1] - y[0]) * plot.h, room: (x[1] - x[0] + 0.05) * plot.w };
     return { ...col, layer, x, y, px, titleY: y[1] + 2 / plot.h, ref: axisName(layer * cols.length + k) };
   }));
 }
 
 /** The colour axis of state k of a cell: coloraxis (h), coloraxis2 (c), ... */
 const colorAxis = (k) => `coloraxis${k ? k + 1 : ''}`;
+
+/** The pixels a colour bar takes right of its plot: its gap, the bar, its tick labels ("−0.25"). */
+const barRoom = (opts) => 6 + (opts.compact ? 8 : 14) + 4 + fontSize(opts) * FONT.charWidth * 5.5;
+
+/**
+ * A colour bar `len` of the plot's height, centred at `y`, titled `text` on its side (it then takes
+ * no height of its own): as many ticks as have two lines of text of room each, so labels never touch.
+ */
+function colorBar(opts, text, y, len, plotHeight, top) {
+  const room = Math.floor((len * plotHeight) / (fontSize(opts) * 2));
+  return {
+    title: { text, side: 'right' }, len, y, yanchor: 'middle', x: 1, xanchor: 'left', xpad: 6,
+    thickness: opts.compact ? 8 : 14, ...barTicks(top, room),
+  };
+}
+
+/**
+ * The ticks of a colour bar centred on 0 that spans ±top, with room for `room` labels: Plotly's own
+ * (up to 6) when it has room for 5, else the ends and 0, the ends alone, or its top alone (two
+ * significant digits, inside the range), so that a short bar still tells its range.
+ */
+export function barTicks(top, room) {
+  if (room >= 5) return { nticks: Math.min(6, room) };
+  const digits = Math.max(0, 1 - Math.floor(Math.log10(top || 1)));
+  const end = Math.floor(top * 10 ** digits) / 10 ** digits;
+  const values = room >= 3 ? [-end, 0, end] : room === 2 ? [-end, end] : [end];
+  return { tickvals: values, ticktext: values.map((v) => (v === 0 ? '0' : v.toFixed(digits).replace('-', '−'))) };
+}
 
 /**
  * Per layer and direction: each state (h, and c for LSTM) over time x units, with the step cursor;
@@ -378,6 +454,8 @@ export const heatmaps = {
   figure(model, opts = {}) {
     const panels = heatPanels(model, opts);
     const layout = baseLayout(opts, heatHeight(model, opts, panels.length), HEAT_MARGIN);
+    layout.margin.r = Math.max(layout.margin.r, barRoom(opts));
+    const plotHeight = (opts.height ?? layout.height) - layout.margin.t - layout.margin.b;
     layout.annotations = [];
     const plain = { showgrid: false, zeroline: false };
     const data = panels.map((p) => {
@@ -390,7 +468,7 @@ export const heatmaps = {
         ...plain, domain: p.y, anchor: `x${p.ref}`, range: [model.H - 0.5, -0.5], dtick: cellTick(opts, model.H, p.px.h, 1.2),
         title: axisTitle(opts, tr('frames.unit_axis')),
       };
-      layout.annotations.push(title(panelName(opts, p.layer, p.direction, p.q), (p.x[0] + p.x[1]) / 2, p.titleY));
+      layout.annotations.push(title(fittedName(opts, p.px.room, p.layer, p.direction, p.q), (p.x[0] + p.x[1]) / 2, p.titleY));
       return {
         type: 'heatmap',
         z: transpose(model.layers[p.layer][p.direction][p.q]),
@@ -401,13 +479,18 @@ export const heatmaps = {
         hovertemplate: `${traceName(p.layer, p.direction)}<br>${tr('frames.heat_point')}<br>${p.q} = %{z:.4f}<extra></extra>`,
       };
     });
+    // Each state's colour axis spans ±(its largest |value|) (cmid 0), or opts.ranges[state] when
+    // several charts share one scale (/compare).
+    const top = (q) => Math.max(1e-6, ...panels.filter((p) => p.q === q).map((p) => model.layers[p.layer][p.direction][q].flat().reduce((m, v) => Math.max(m, Math.abs(v)), 0)));
     const n = model.stateNames.length;
     model.stateNames.forEach((q, k) => {
-      const colorbar = {
-        title: { text: q }, len: 0.9 / n, y: 1 - (k + 0.5) / n, yanchor: 'middle', thickness: opts.compact ? 8 : 14, nticks: opts.compact ? 5 : 6,
-      };
       const [cmin, cmax] = opts.ranges?.[q] ?? [];
       const scale = cmin === undefined ? { cmid: 0 } : { cmin, cmax };
+      const span = cmin === undefined ? top(q) : Math.max(Math.abs(cmin), Math.abs(cmax));
+      // The bars spread over the plot's height, the first at its top and the last at its bottom.
+      const len = 0.9 / n;
+      const y = n === 1 ? 0.5 : 0.995 - len / 2 - (k * (0.99 - len)) / (n - 1);
+      const colorbar = colorBar(opts, q, y, len, plotHeight, span);
       layout[colorAxis(k)] = { colorscale: STATE_SCALES[q] ?? CELL_SCALE, ...scale, colorbar };
     });
     layout.shapes = heatmaps.frame(model, 0, opts);
@@ -415,6 +498,41 @@ export const heatmaps = {
   },
   frame(model, step, opts) {
     return heatPanels(model, opts).flatMap((p) => timeOverlays(p.ref, model, p.direction, step, OVERLAY.pending));
+  },
+};
+
+
+/**
+ * The numbers behind the heatmaps as tables ({caption, corner, columns, rows: [{head, cells}]},
+ * table.js' dataTable): now() the step's values of every panel for the focused unit's window (what a
+ * screen reader reads in place of the picture), all() every step of the focused layer and direction.
+ */
+export const heatValues = {
+  now(model, step, { unit = 0 } = {}) {
+    const units = unitWindow(unit, model.H);
+    const panels = model.layers.flatMap((_, layer) => model.dirs.flatMap((direction) => model.stateNames.map((q) => ({ layer, direction, q }))));
+    const at = (direction) => positionAt(direction, step, model.length);
+    return {
+      caption: tr('values.now', { step: step + 1 }) + windowNote(units, model.H),
+      corner: tr('frames.unit_axis'),
+      columns: panels.map((p) => `${panelName({}, p.layer, p.direction, p.q)} (t = ${at(p.direction)})`),
+      rows: units.map((u) => ({
+        head: String(u),
+        cells: panels.map((p) => model.layers[p.layer][p.direction][p.q][at(p.direction)][u].toFixed(DIGITS)),
+      })),
+    };
+  },
+  all(model, { layer = 0, direction = 'forward', unit = 0 } = {}) {
+    const units = unitWindow(unit, model.H);
+    return model.stateNames.map((q) => ({
+      caption: panelName({}, layer, direction, q) + windowNote(units, model.H),
+      corner: 't',
+      columns: units.map((u) => tr('frames.unit', { unit: u })),
+      rows: model.layers[layer][direction][q].map((row, t) => ({
+        head: t >= model.length ? tr('values.padding', { t }) : String(t),
+        cells: units.map((u) => row[u].toFixed(DIGITS)),
+      })),
+    }));
   },
 };
 
@@ -440,10 +558,23 @@ export function scaleColor(scale, value, lo, hi) {
   return `rgb(${a.map((v, i) => Math.round(v + (b[i] - v) * f)).join(', ')})`;
 }
 
-/** Text colour that reads on a CSS rgb() background: white on dark colours. */
+/** The relative luminance (WCAG 2) of a CSS rgb() colour or a #rrggbb one. */
+export function luminance(color) {
+  const channels = color.startsWith('#') ? [1, 3, 5].map((i) => parseInt(color.slice(i, i + 2), 16)) : color.match(/\d+/g).map(Number);
+  const linear = (c) => (c / 255 <= 0.03928 ? c / 255 / 12.92 : ((c / 255 + 0.055) / 1.055) ** 2.4);
+  const [r, g, b] = channels.map(linear);
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+}
+
+/** The contrast ratio (WCAG 2) of two colours, from 1 to 21. */
+export function contrast(a, b) {
+  const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x);
+  return (hi + 0.05) / (lo + 0.05);
+}
+
+/** Text colour that reads on a background: white or black, whichever contrasts more (always at least 4.58:1). */
 export function inkOn(background) {
-  const [r, g, b] = background.match(/\d+/g).map(Number);
-  return 0.299 * r + 0.587 * g + 0.114 * b < 128 ? '#ffffff' : NET_COLORS.text;
+  return contrast(background, '#ffffff') >= contrast(background, '#000000') ? '#ffffff' : '#000000';
 }
 
 /**
@@ -497,7 +628,9 @@ export const lines = {
     const hi = all.reduce((a, v) => Math.max(a, v), 0);
     const pad = (hi - lo) * 0.08 || 0.1;
     const layout = baseLayout(opts, HEIGHTS.lines, LINE_MARGIN);
-    layout.showlegend = units.length > 1 && units.length <= UNIT_COLORS.length && !opts.compact; // more: a crowded legend
+    const plotHeight = (opts.height ?? layout.height) - layout.margin.t - layout.margin.b;
+    // More units: a crowded legend; a fitted chart has no height to spare (each line still names its unit on hover).
+    layout.showlegend = units.length > 1 && units.length <= UNIT_COLORS.length && !opts.compact && !opts.fit;
     layout.legend = { orientation: 'h', y: -0.22, x: 0 };
     const data = model.dirs.flatMap((direction, k) => {
       const ref = axisName(k);
@@ -508,6 +641,7 @@ export const lines = {
       };
       layout[`yaxis${ref}`] = {
         domain: [0, 0.9], anchor: `x${ref}`, range: [lo - pad, hi + pad], title: k === 0 ? axisTitle(opts, 'h') : undefined,
+        nticks: Math.max(2, Math.floor((0.9 * plotHeight) / (fontSize(opts) * 2))), // two lines of room a label
       };
       return units.map((u) => ({
         type: 'scatter', mode: model.T <= LINE_MARKERS_UP_TO ? 'lines+markers' : 'lines', xaxis: `x${ref}`, yaxis: `y${ref}`,
@@ -524,7 +658,8 @@ export const lines = {
       }));
     });
     const note = windowNote(units, model.H);
-    layout.annotations = titles(model.dirs.map((d) => panelName(opts, layer, d, tr('frames.h_per_unit')) + note), xs);
+    const room = (k) => (xs[k][1] - xs[k][0] + 0.06) * plotWidth(opts, LINE_MARGIN);
+    layout.annotations = titles(model.dirs.map((d, k) => fittedName(opts, room(k), layer, d, tr('frames.h_per_unit')) + note), xs);
     layout.shapes = lines.frame(model, 0);
     return { data, layout };
   },

@@ -1,5 +1,7 @@
-// Wiring only: the store (the URL's state), the presets menu, the form, the player, the viewer and the share buttons.
+// Wiring only: the store (the URL's state), the presets menu, the form, the player, the viewer, the
+// weights, the embed builder and the share buttons.
 import { ApiError, fetchPresets, fieldName, runAnalysed } from './api.js';
+import { createBuilder } from './builder.js';
 import { COMPACT_WIDTH } from './config.js';
 import { createForm } from './form.js';
 import { pageLanguage, t } from './i18n.js';
@@ -11,10 +13,12 @@ import { shareText } from './share.js';
 import { createStore } from './store.js';
 import { createTimeline } from './timeline.js';
 import { createViewer } from './viewer.js';
+import { createWeightsView } from './weightsview.js';
 
 const $ = (selector) => document.querySelector(selector);
 const status = $('[data-role=status]');
-const presets = await fetchPresets(pageLanguage());
+// The page inlines the presets in its language (app/routes/pages.py), so the run is asked for at once.
+const presets = $('#presets') ? JSON.parse($('#presets').textContent) : await fetchPresets(pageLanguage());
 const configs = Object.fromEntries(presets.map((p) => [p.name, p.config]));
 // The page's one owner of UI state: the URL's state, plus whether playback runs and how many steps it has.
 // The language is the page's (the server chose it from lang= or Accept-Language).
@@ -31,15 +35,15 @@ const presetState = (name) => ({
 /** The preset a state names, if its configuration is still that preset's ('' otherwise). */
 const unchangedPreset = (s) => (s.preset && sameConfig(s, presetState(s.preset)) ? s.preset : '');
 
-/** The URL of `path` at the store's state (in language `lang`). */
-function urlOf(path, lang = store.state.lang) {
-  const query = encodeState({ ...store.state, lang }, configs);
+/** The URL of `path` at the store's state, with `change` (another language, the embed builder's view). */
+function urlOf(path, change = {}) {
+  const query = encodeState({ ...store.state, ...change }, configs);
   return `${window.location.origin}${path}${query ? `?${query}` : ''}`;
 }
 function writeUrl() {
   window.history.replaceState(null, '', urlOf(window.location.pathname));
   $('[data-role=open-app]')?.setAttribute('href', urlOf('/'));
-  for (const link of document.querySelectorAll('[data-language]')) link.href = urlOf(window.location.pathname, link.dataset.language);
+  for (const link of document.querySelectorAll('[data-language]')) link.href = urlOf(window.location.pathname, { lang: link.dataset.language });
 }
 // The URL follows the store, except for the steps playback passes through: it is written when playback stops.
 store.subscribe(null, (state, changed) => {
@@ -53,6 +57,7 @@ function present() {
   if (!presenter) return;
   presenter.setAttribute('aria-pressed', String(store.state.presenter));
   document.documentElement.classList.toggle('presenter', store.state.presenter);
+  $('.viz').classList.toggle('fit', store.state.presenter); // the viewer fits the screen (viewer.js)
   $('details.panel').open = !store.state.presenter && !window.matchMedia(`(max-width: ${COMPACT_WIDTH}px)`).matches;
 }
 
@@ -60,10 +65,13 @@ const viewerRoot = $('#viewer');
 createPlayer(viewerRoot.querySelector('.playback'), timeline);
 bindKeys(viewerRoot, timeline);
 const viewer = createViewer(viewerRoot, { store, timeline });
+const weights = $('[data-role=weights]') && createWeightsView($('[data-role=weights]'), store);
+const builder = $('#builder') && createBuilder($('#builder'), { embedUrl: (view) => urlOf('/embed', view), steps: () => store.state.steps });
 const form = $('#config') && createForm($('#config'), {
   async onSubmit(config) {
     await store.set({ ...config, preset: unchangedPreset({ ...store.state, ...config }) });
     $('#preset').value = store.state.preset;
+    showPreset();
     run();
   },
 });
@@ -81,13 +89,16 @@ async function run() {
     result = answer.result;
     status.textContent = '';
     await viewer.load(result, { refused: answer.refused });
+    weights?.load(result);
+    builder?.refresh();
     writeUrl();
-    $('[data-action=download-json]')?.removeAttribute('disabled');
-    document.querySelectorAll('[data-export]').forEach((b) => b.removeAttribute('disabled'));
+    document.querySelectorAll('[data-action=download-json], [data-action=builder], [data-export]').forEach((b) => b.removeAttribute('disabled'));
   } catch (error) {
     if (!(error instanceof InputError || error instanceof ApiError)) throw error;
     const busy = error instanceof ApiError && error.status === 503;
     status.textContent = busy ? t('status.busy', { message: error.message }) : t('status.not_run');
+    // The charts of the last run stay, greyed and marked as not this configuration's.
+    if (result) viewer.markStale(true);
     const errors = error instanceof InputError ? [{ field: error.field, name: fieldName(error.field), message: error.message }] : error.fields;
     if (form) form.showErrors(errors);
     else status.textContent = errors.map((e) => (e.name ? t('status.field_error', { field: e.name, message: e.message }) : e.message)).join('\n');
@@ -97,9 +108,13 @@ async function run() {
   }
 }
 
-function showPreset() {
-  const preset = presets.find((p) => p.name === store.state.preset);
-  $('[data-role=preset-info]').textContent = preset ? [preset.seed_heading, preset.description].filter(Boolean).join(' — ') : '';
+/** The preset's place and description under the menu; once the form differs from it, only that it was edited from it. */
+function showPreset(name = store.state.preset) {
+  const preset = presets.find((p) => p.name === name);
+  const edited = preset && name === store.state.preset && form && !sameConfig({ ...store.state, ...form.read() }, presetState(name));
+  const info = $('[data-role=preset-info]');
+  if (!preset) info.textContent = '';
+  else info.textContent = edited ? t('preset.edited', { title: preset.title }) : [preset.seed_heading, preset.description].filter(Boolean).join(' — ');
 }
 
 function share(kind) {
@@ -127,11 +142,30 @@ if (form) {
   const menu = $('#preset');
   menu.append(...presets.map((p) => Object.assign(document.createElement('option'), { value: p.name, textContent: p.title })));
   menu.value = store.state.preset;
-  menu.addEventListener('change', async () => {
+  // A preset is chosen by a click, by Enter, or by leaving the menu: arrow keys only move through
+  // it (its description follows), so a reader going past five presets does not start five runs.
+  let browsing = false;
+  async function choose() {
+    browsing = false;
+    if (menu.value === store.state.preset) return;
     await store.set(menu.value ? presetState(menu.value) : { preset: '' });
-    showPreset();
     form.fill(store.state);
+    showPreset();
     if (menu.value) run();
+  }
+  menu.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter') choose();
+    else if (!['Tab', 'Shift', 'Escape'].includes(event.key)) browsing = true;
+  });
+  menu.addEventListener('change', () => (browsing ? showPreset(menu.value) : choose()));
+  menu.addEventListener('blur', () => browsing && choose());
+  $('#config').addEventListener('input', () => showPreset());
+  const builderButton = $('[data-action=builder]');
+  builderButton.addEventListener('click', () => {
+    const open = builderButton.getAttribute('aria-expanded') !== 'true';
+    builderButton.setAttribute('aria-expanded', String(open));
+    if (open) builder.open(store.state.step);
+    else builder.close();
   });
   $('[data-action=copy-link]').addEventListener('click', () => share('link'));
   $('[data-action=copy-embed]').addEventListener('click', () => share('embed'));
@@ -139,8 +173,8 @@ if (form) {
   document.querySelectorAll('[data-export]').forEach((b) => b.addEventListener('click', () => downloadExport(b.dataset.export)));
   presenter.addEventListener('click', () => store.set({ presenter: !store.state.presenter }));
   present();
-  showPreset();
   form.fill(store.state);
+  showPreset();
 }
 
 await timeline.setSpeed(store.state.speed);

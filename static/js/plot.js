@@ -11,6 +11,14 @@ const CONFIG = {
 };
 
 /**
+ * Plotly's toolbar buttons out of the Tab order: a keyboard reader gets the chart's own PNG button
+ * and the viewer's keys instead of a dozen zoom tools per chart (the toolbar still answers the mouse).
+ */
+function untab(el) {
+  for (const button of el.querySelectorAll('.modebar-btn')) button.tabIndex = -1;
+}
+
+/**
  * A chart in `el` drawn by `spec` (one of frames.js' Plotly charts): draw(model, opts) once per run,
  * show(step) per step. A spec with page() (the network's window) is redrawn only when the page changes.
  */
@@ -18,15 +26,20 @@ export function createChart(el, spec) {
   let model = null;
   let opts = {};
   let shapes = [];
+  let at = 0; // the step shown
   let clickHandler = null;
-  const fit = Boolean(el.closest('.fit'));
   // The size in pixels, always given: without it Plotly reads the element's computed style on every
   // update (a forced style recalculation, a fifth of the playback time on large runs). A fitted chart
-  // (/embed) takes its height from the page too.
-  const size = () => ({ width: el.clientWidth || undefined, ...(fit ? { height: el.clientHeight || undefined } : {}) });
-  new ResizeObserver(() => {
+  // (/embed, presenter mode) takes its height from the page too.
+  const size = () => ({ width: el.clientWidth || undefined, ...(el.closest('.fit') ? { height: el.clientHeight || undefined } : {}) });
+  // A new size is a new figure (the panels, ticks and network columns are laid out for the pixels they
+  // have), drawn at the step shown.
+  new ResizeObserver(async () => {
     const { width, height = el.layout?.height } = size();
-    if (el.data && (width !== el.layout.width || height !== el.layout.height)) Plotly.relayout(el, { width, height });
+    if (!el.data || (width === el.layout.width && height === el.layout.height)) return;
+    opts = { ...opts, ...size() };
+    await render();
+    await chart.show(at);
   }).observe(el);
 
   async function render() {
@@ -35,6 +48,7 @@ export function createChart(el, spec) {
     const first = !el.data;
     shapes = figure.layout.shapes;
     await Plotly.react(el, figure.data, layout, CONFIG);
+    untab(el);
     if (first) {
       el.on('plotly_click', (event) => {
         const point = event.points[0];
@@ -43,7 +57,7 @@ export function createChart(el, spec) {
     }
   }
 
-  return {
+  const chart = {
     /** Draw a new run (or new options: focus layer, unit, font scale). */
     async draw(newModel, newOpts) {
       model = newModel;
@@ -54,6 +68,7 @@ export function createChart(el, spec) {
     /** Move to playback step `step`: replace the shapes if they changed. */
     async show(step) {
       if (!model) return;
+      at = step;
       const start = spec.page ? spec.page(model, step, opts) : 0;
       if (start !== opts.start) {
         opts = { ...opts, start };
@@ -75,4 +90,5 @@ export function createChart(el, spec) {
       clickHandler = handler;
     },
   };
+  return chart;
 }

@@ -44,6 +44,9 @@ export const FIELDS = [
 /** The parts of the visualization that `hide=` can name (on /embed and /; `analysis` on / and /compare). */
 export const PARTS = ['network', 'heatmaps', 'gates', 'lines', 'math', 'controls', 'analysis'];
 
+/** The parts /embed has (the embed builder's choices): all but the analyses, which fill / and /compare. */
+export const EMBED_PARTS = PARTS.filter((p) => p !== 'analysis');
+
 /** The analyses (SPEC §6) a page asks for when it shows them. */
 export const ANALYSES = ['connectivity', 'trajectory'];
 

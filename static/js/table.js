@@ -1,6 +1,8 @@
 // The gates as HTML tables: built once per run, then each step rewrites the cells' colour and text.
 // (A Plotly heatmap re-plots its axes and colour bar on any change of z, about 20 ms a step: the
 // largest cost of fast playback. A table cell costs microseconds.) Same interface as plot.js' charts.
+// Also dataTable: any table of numbers (the heatmaps' values, the weights) from its plain description.
+import { MIN_FONT_PX } from './config.js';
 
 function element(tag, props = {}, children = [], data = {}) {
   const el = Object.assign(document.createElement(tag), props);
@@ -8,6 +10,27 @@ function element(tag, props = {}, children = [], data = {}) {
   el.append(...children);
   return el;
 }
+
+/**
+ * A <table> from {caption, corner, columns, rows: [{head, cells}]}: a column heading per column (the
+ * corner names the row headings), a row heading per row; `cells` are text, or {text, color, ink, label}.
+ */
+export function dataTable({ caption, corner, columns, rows }) {
+  const cell = (value) => {
+    if (typeof value !== 'object') return element('td', { textContent: value });
+    const td = element('td', { textContent: value.text, title: value.label ?? '' });
+    Object.assign(td.style, { background: value.color, color: value.ink });
+    return td;
+  };
+  return element('table', { className: 'data' }, [
+    element('caption', { textContent: caption }),
+    element('thead', {}, [element('tr', {}, [corner, ...columns].map((text) => element('th', { scope: 'col', textContent: text })))]),
+    element('tbody', {}, rows.map(({ head, cells }) => element('tr', {}, [element('th', { scope: 'row', textContent: head }), ...cells.map(cell)]))),
+  ]);
+}
+
+// A gate cell prints its value ("-0.23") when it has this many ems of room at the smallest type.
+const VALUE_EMS = 2.7;
 
 const gradient = (colors) => colors.map(([at, color]) => `${color} ${at * 100}%`).join(', ');
 
@@ -54,6 +77,17 @@ export function createTable(el, spec) {
   let clickHandler = null;
   const part = el.closest('[data-part]');
 
+  // Values are printed in the cells only when they fit at MIN_FONT_PX or more (else they stay hover
+  // labels and the table's text for screen readers); unit headings thin out to every 4th likewise.
+  function fitText() {
+    const width = cells[0]?.[0]?.[0]?.getBoundingClientRect().width ?? 0;
+    el.classList.toggle('labelled', Boolean(figure?.labelled) && width >= MIN_FONT_PX * VALUE_EMS);
+    el.classList.toggle('sparse', width < MIN_FONT_PX * 1.4);
+  }
+  new ResizeObserver(() => {
+    if (cells.length) fitText();
+  }).observe(el);
+
   el.addEventListener('click', (event) => {
     const cell = event.target.closest('td');
     if (!cell || !clickHandler) return;
@@ -74,7 +108,7 @@ export function createTable(el, spec) {
         return;
       }
       const head = () => element('thead', {}, [
-        element('tr', {}, [element('th'), ...figure.units.map((u) => element('th', { scope: 'col', textContent: String(u) }))]),
+        element('tr', {}, [element('td'), ...figure.units.map((u) => element('th', { scope: 'col', textContent: String(u) }))]),
       ]);
       const tables = figure.tables.map(({ title, meta }) => {
         const rows = figure.rows.map((name) => element('tr', {}, [
@@ -84,11 +118,11 @@ export function createTable(el, spec) {
         const caption = element('caption', { textContent: title });
         return element('table', { className: 'gates' }, [caption, head(), element('tbody', {}, rows)], meta);
       });
-      el.classList.toggle('labelled', figure.labelled);
       el.style.setProperty('--tables', String(figure.tables.length));
       el.style.setProperty('--cells', String(figure.tables.length * figure.units.length));
       el.replaceChildren(element('div', { className: 'gate-tables' }, [...tables, scaleBar(figure.scale)]));
       cells = tables.map((table) => [...table.tBodies[0].rows].map((row) => [...row.cells].slice(1)));
+      fitText();
       await this.show(opts.step ?? 0);
     },
     /** Move to playback step `step`: every cell's colour, text and hover label. */

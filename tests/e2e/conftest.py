@@ -143,6 +143,17 @@ def page(browser: Browser, console_errors: list[str]) -> Iterator[Page]:
     assert console_errors == []
 
 
+def sized_page(
+    browser: Browser, errors: list[str], width: int, height: int, locale: str = "en-US"
+) -> Page:
+    """A page `width` x `height` in a context of its own (close it with page.context.close()),
+    its console errors collected into `errors`."""
+    context = browser.new_context(viewport={"width": width, "height": height}, locale=locale)
+    page = context.new_page()
+    watch(page, errors)
+    return page
+
+
 def watch(page: Page, errors: list[str]) -> None:
     """Collect a page's console errors (its frames' too) and uncaught exceptions into `errors`."""
     page.on("console", lambda m: m.type == "error" and errors.append(f"{page.url}: {m.text}"))

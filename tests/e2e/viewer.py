@@ -66,8 +66,8 @@ def poll(page: Page, expression: str, timeout_s: float = 5) -> None:
         time.sleep(0.02)
 
 
-# Pairs of texts that overlap in the charts (titles, tick labels, the network's labels), and
-# titles that overlap a heatmap's plot area; each as its texts.
+# Pairs of texts that overlap in the charts (titles, tick labels, colour bars' ticks and titles,
+# the network's labels), and titles that overlap a heatmap's plot area; each as its texts.
 OVERLAPS_JS = """(root) => {
   const boxes = (selector) => [...root.querySelectorAll(selector)]
     .map((el) => ({ text: el.textContent, r: el.getBoundingClientRect() }))
@@ -75,7 +75,7 @@ OVERLAPS_JS = """(root) => {
   const hit = (a, b) => a.left < b.right - 1 && b.left < a.right - 1
     && a.top < b.bottom - 1 && b.top < a.bottom - 1;
   const network = '[data-chart=network] .textpoint text, [data-chart=network] .shapelayer text';
-  const texts = boxes(`.annotation-text, .xtick text, .ytick text, ${network}`);
+  const texts = boxes(`.annotation-text, .xtick text, .ytick text, .colorbar text, ${network}`);
   const titles = boxes('[data-chart=heatmaps] .annotation-text');
   const plots = boxes('[data-chart=heatmaps] .nsewdrag');
   const found = [];
@@ -102,3 +102,73 @@ def record_runs(page: Page) -> list[tuple[str, str]]:
 
     page.on("request", on_request)
     return runs
+
+
+# What a fitted viewer (presenter mode, /embed) must not do, each as a sentence: a part outside the
+# window or over another part, a text under `minPx` pixels, a chart's text cut by the chart's edge,
+# content cut off inside a part. Parts on another pane (display: none) are not on screen.
+FIT_PROBLEMS_JS = """(root, minPx) => {
+  const problems = [];
+  const box = (el) => el.getBoundingClientRect();
+  const shown = (el) => { const r = box(el); return r.width > 0 && r.height > 0; };
+  const round = (r) => [r.left, r.top, r.right, r.bottom].map(Math.round).join(',');
+  const inside = (a, b) => a.left >= b.left - 1 && a.top >= b.top - 1 && a.right <= b.right + 1
+    && a.bottom <= b.bottom + 1;
+  const hit = (a, b) => a.left < b.right - 1 && b.left < a.right - 1
+    && a.top < b.bottom - 1 && b.top < a.bottom - 1;
+  const parts = [...root.querySelectorAll('[data-part]')].filter(shown);
+  const screen = { left: 0, top: 0, right: innerWidth, bottom: innerHeight };
+  for (const el of parts) {
+    const r = box(el);
+    if (!inside(r, screen)) problems.push(`${el.dataset.part} outside the window: ${round(r)}`);
+  }
+  parts.forEach((a, i) => parts.slice(i + 1).forEach((b) => {
+    if (hit(box(a), box(b))) problems.push(`${a.dataset.part} overlaps ${b.dataset.part}`);
+  }));
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const el = node.parentElement;
+    if (!node.textContent.trim() || el.closest('.sr-only') || !shown(el)) continue;
+    const size = parseFloat(getComputedStyle(el).fontSize);
+    const text = node.textContent.trim().slice(0, 30);
+    if (size > 0 && size < minPx) problems.push(`${size}px text: ${text}`);
+  }
+  for (const chart of root.querySelectorAll('[data-chart]')) {
+    if (!shown(chart)) continue;
+    for (const text of chart.querySelectorAll('svg text')) {
+      if (shown(text) && text.textContent.trim() && !inside(box(text), box(chart))) {
+        problems.push(`${chart.dataset.chart}: "${text.textContent}" cut by the chart's edge`);
+      }
+    }
+  }
+  for (const el of [...parts, ...root.querySelectorAll('[data-part] .chart')].filter(shown)) {
+    if (el.scrollHeight > el.clientHeight + 1 || el.scrollWidth > el.clientWidth + 1) {
+      problems.push(`${el.dataset.part ?? el.dataset.chart}: content cut off`);
+    }
+  }
+  return problems;
+}"""
+
+
+def fit_problems(page: Page | FrameLocator, min_px: float = 0) -> list[str]:
+    """What is wrong with a fitted viewer's layout on screen (see above); [] when right."""
+    return page.locator("#viewer").evaluate(FIT_PROBLEMS_JS, min_px)
+
+
+def scrolled_regions(page: Page | FrameLocator) -> list[dict]:
+    """Regions of the viewer whose text is longer than their box (they scroll): the part and
+    whether a keyboard reaches them (focusable)."""
+    return page.locator("#viewer").evaluate(
+        """(root) => [...root.querySelectorAll('[data-role=math]')]
+          .filter((el) => el.getBoundingClientRect().height > 0
+            && el.scrollHeight > el.clientHeight + 1)
+          .map((el) => ({
+            part: el.closest('[data-part]').dataset.part, focusable: el.tabIndex >= 0,
+          }))"""
+    )
+
+
+def panes(page: Page | FrameLocator) -> list[str]:
+    """The pane buttons of a fitted viewer (none when everything is on one screen)."""
+    buttons = page.locator("[data-role=panes]:not([hidden]) button")
+    return buttons.all_inner_texts()

@@ -8,7 +8,7 @@ import { expectedNumbers } from '../../static/js/api.js';
 import { useEngine } from '../../static/js/cells.js';
 import { CELL_SCALE, NET_COLORS, STATE_SCALE } from '../../static/js/config.js';
 import {
-  gates, heatmaps, inkOn, isComputed, lines, network, plotlyText, revealed, scaleColor, shapeUpdate, unitWindow, viewModel, windowStart,
+  barTicks, contrast, fontSize, gates, heatValues, heatmaps, inkOn, runDetails, isComputed, lines, network, plotlyText, revealed, scaleColor, shapeUpdate, unitWindow, viewModel, windowStart,
 } from '../../static/js/frames.js';
 import { loadRuns, numbersOf } from './helpers.mjs';
 
@@ -128,7 +128,18 @@ test('gate cells are coloured on the RdBu scale over [-1, 1], with ink that read
   assert.equal(scaleColor(STATE_SCALE, 5, -1, 1), 'rgb(103, 0, 31)');
   assert.equal(scaleColor(STATE_SCALE, 0.1, -1, 1), 'rgb(250, 233, 223)'); // halfway from #f7f7f7 to #fddbc7
   assert.equal(inkOn('rgb(5, 48, 97)'), '#ffffff');
-  assert.equal(inkOn('rgb(247, 247, 247)'), NET_COLORS.text);
+  assert.equal(inkOn('rgb(247, 247, 247)'), '#000000');
+  // WCAG AA for small text (4.5:1) on every colour of both scales, at 201 points each.
+  for (const scale of [STATE_SCALE, CELL_SCALE]) {
+    for (let k = 0; k <= 200; k += 1) {
+      const background = scaleColor(scale, k / 100 - 1, -1, 1);
+      assert.ok(contrast(background, inkOn(background)) >= 4.5, background);
+    }
+  }
+  // The WCAG formula itself: white on black is 21:1, a colour on itself 1:1, #767676 on white 4.54:1.
+  assert.equal(contrast('#000000', '#ffffff'), 21);
+  assert.equal(contrast('rgb(10, 20, 30)', '#0a141e'), 1);
+  assert.equal(contrast('#767676', '#ffffff').toFixed(2), '4.54');
 });
 
 test('a network step only recolours boxes and writes labels: Plotly redraws just those shapes', () => {
@@ -207,4 +218,32 @@ test('heatmaps take a shared colour range per state when given one, centred on 0
   assert.deepEqual([shared.layout.coloraxis.cmin, shared.layout.coloraxis.cmax], [-2, 2]);
   assert.deepEqual([shared.layout.coloraxis2.cmin, shared.layout.coloraxis2.cmax], [-5, 5]);
   assert.equal(shared.layout.coloraxis.cmid, undefined);
+});
+
+test('the heatmaps’ numbers as tables: this step of every panel, and every step of one', () => {
+  const run = runs.lstm_bidir_2layers;
+  const model = viewModel(run, 1); // length 2
+  const now = heatValues.now(model, 1, { unit: 0 });
+  assert.equal(now.columns.length, 2 * 2 * 2);
+  assert.equal(now.columns[2], 'layer 1 · backward · h (t = 0)');
+  assert.deepEqual(now.rows.map((r) => r.head), ['0', '1', '2']);
+  assert.equal(Number(now.rows[2].cells[2]), Number(run.layers[0].backward.states.h[1][0][2].toFixed(4)));
+  const [h, c] = heatValues.all(model, { layer: 1, direction: 'forward' });
+  assert.equal(h.rows.length, model.T);
+  assert.deepEqual(h.rows.map((r) => r.head), ['0', '1', '2 (padding)', '3 (padding)']);
+  assert.equal(Number(c.rows[1].cells[1]), Number(run.layers[1].forward.states.c[1][1][1].toFixed(4)));
+});
+
+test('colour-bar ticks fit their bar; compact text is never under 11 px; the run details line', () => {
+  assert.deepEqual(barTicks(0.3634, 3), { tickvals: [-0.36, 0, 0.36], ticktext: ['−0.36', '0', '0.36'] });
+  assert.deepEqual(barTicks(1.2, 2), { tickvals: [-1.2, 1.2], ticktext: ['−1.2', '1.2'] });
+  assert.deepEqual(barTicks(1, 9), { nticks: 6 });
+  assert.deepEqual(barTicks(0.3634, 1), { tickvals: [0.36], ticktext: ['0.36'] }); // no room for two
+  assert.equal(fontSize({ compact: true }), 11);
+  assert.equal(fontSize({ fontScale: 1.5 }), 18);
+  const fig = heatmaps.figure(viewModel(runs.lstm_bidir_2layers, 0), { compact: true, width: 400, height: 200 });
+  assert.ok(fig.layout.font.size >= 11 && fig.layout.margin.b >= 11 * 1.6);
+  assert.ok(fig.layout.coloraxis.colorbar.tickvals, 'a short bar gets its ends');
+  const meta = { device: '/device:GPU:0', tensorflow: '2.21.0', compute_ms: 1.5, weights_sha256: 'ab'.repeat(32) };
+  assert.equal(runDetails(meta), 'Run details: GPU:0 · TensorFlow 2.21.0 · 1.5 ms · weights sha256 abababababab');
 });

@@ -37,6 +37,7 @@ const NOT_PROSE = new Set([
   'button, input, select, textarea, a[href], [tabindex]', 'Space ArrowLeft ArrowRight',
   'Content-Type', 'Retry-After', 'linear-gradient(to top, ', '(prefers-reduced-motion: reduce)', 'no message ', ' in ',
   'caption, th, td, .scale-labels span', 'details.panel', 'BaseLayout', '<iframe src="',
+  'Enter', 'Tab', 'Shift', 'Escape',
 ]);
 const prose = (text) => /[A-Za-z]{2,}[ ,;:]+[A-Za-z]{2,}/.test(text) || /^[A-Z][a-z]{2,}/.test(text) || /[\uac00-\ud7a3]/.test(text);
 

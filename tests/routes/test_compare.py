@@ -74,10 +74,14 @@ def test_embed_with_cells_is_the_comparison_framed_anywhere(pages: TestClient) -
     assert 'data-part="analysis"' not in single  # a single embed keeps its 800 x 450 charts
 
 
-def test_the_comparison_stylesheet_builds_on_the_apps(pages: TestClient) -> None:
-    css = pages.get("/static/css/compare.css")
-    assert css.status_code == 200 and '@import url("app.css");' in css.text
-    assert pages.get("/static/css/app.css").status_code == 200
+def test_the_comparison_page_links_its_stylesheet_after_the_apps(pages: TestClient) -> None:
+    html = pages.get("/compare", params={"preset": "lstm_batch"}).text
+    links = re.findall(r'<link rel="stylesheet" href="([^"]+)">', html)
+    assert [link.rsplit("/", 2)[-2:] for link in links] == [
+        ["css", "app.css"],
+        ["css", "compare.css"],
+    ]
+    assert all(pages.get(link).status_code == 200 for link in links)
 
 
 def test_the_compare_preset_shows_the_rnn_forgetting_and_lstm_gru_remembering(client) -> None:
