@@ -1,16 +1,9 @@
 // The embed builder: the parts to show, the frame's size, the language, autoplay and the first step,
 // with a live preview (an <iframe> of /embed at that size, scaled to the panel) and the code to copy.
-// builderView and iframeCode are pure; createBuilder wires the form.
+// builderView is pure (the code itself is state.js' iframeCode); createBuilder wires the form.
 import { EMBED_SIZE } from './config.js';
 import { t } from './i18n.js';
-import { EMBED_PARTS } from './state.js';
-
-const attribute = (text) => String(text).replace(/&/g, '&amp;').replace(/"/g, '&quot;');
-
-/** The `<iframe>` code of an embed at `src`, `width` x `height` pixels, titled `title`. */
-export function iframeCode(src, { width, height, title }) {
-  return `<iframe src="${attribute(src)}" width="${width}" height="${height}" style="border:0" title="${attribute(title)}" loading="lazy" allowfullscreen></iframe>`;
-}
+import { EMBED_PARTS, iframeCode } from './state.js';
 
 const clampInt = (value, [lo, hi], fallback) => (Number.isFinite(value) ? Math.max(lo, Math.min(hi, Math.round(value))) : fallback);
 

@@ -3,6 +3,7 @@
 // default. A URL holds only the fields that differ from its base: the defaults, or the preset it
 // names; and always the page's language, so a link opens in the language it was copied in.
 import { cellNames, defaultVariants, variantOf } from './cells.js';
+import { EMBED_SIZE } from './config.js';
 import { t } from './i18n.js';
 
 /**
@@ -247,9 +248,15 @@ export function stateFromConfig(config) {
   };
 }
 
-const attribute = (text) => text.replace(/&/g, '&amp;').replace(/"/g, '&quot;');
+const attribute = (text) => String(text).replace(/&/g, '&amp;').replace(/"/g, '&quot;');
 
-/** The `<iframe>` snippet that embeds the chart-only page at `url`, titled in the page's language. */
+/** The `<iframe>` code of an embed at `src`, `width` x `height` pixels, titled `title`. */
+export function iframeCode(src, { width, height, title }) {
+  return `<iframe src="${attribute(src)}" width="${width}" height="${height}" style="border:0" title="${attribute(title)}" loading="lazy" allowfullscreen></iframe>`;
+}
+
+/** The `<iframe>` snippet that embeds the chart-only page at `url` at the default size, titled in the page's language. */
 export function embedCode(url) {
-  return `<iframe src="${attribute(url)}" width="800" height="450" style="border:0" title="${attribute(t('page.title'))}" loading="lazy" allowfullscreen></iframe>`;
+  const [width, height] = EMBED_SIZE.default;
+  return iframeCode(url, { width, height, title: t('page.title') });
 }

@@ -3,7 +3,8 @@ import { test } from 'node:test';
 
 import './catalogs.mjs';
 
-import { builderView, iframeCode } from '../../static/js/builder.js';
+import { builderView } from '../../static/js/builder.js';
+import { iframeCode } from '../../static/js/state.js';
 import { EMBED_SIZE } from '../../static/js/config.js';
 import { PARTS } from '../../static/js/state.js';
 
