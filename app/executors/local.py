@@ -148,17 +148,26 @@ class LocalExecutor:
             if fn is None:
                 return
             self._busy_since = time.monotonic()
-            try:
-                if future.set_running_or_notify_cancel():
-                    try:
-                        future.set_result(fn())
-                    except BaseException as error:  # reaches the awaiting request
-                        future.set_exception(error)
-            finally:
-                self._busy_since = None
-                with self._lock:
-                    self._queued -= 1
-                    self._backlog_s = max(0.0, self._backlog_s - estimate_s)
+            running = future.set_running_or_notify_cancel()
+            result: Any = None
+            error: BaseException | None = None
+            if running:
+                try:
+                    result = fn()
+                except BaseException as failure:  # reaches the awaiting request
+                    error = failure
+            # The slot is free before the answer is: a client that sends its next request as
+            # soon as it has one finds room for it.
+            self._busy_since = None
+            with self._lock:
+                self._queued -= 1
+                self._backlog_s = max(0.0, self._backlog_s - estimate_s)
+            if not running:
+                continue
+            if error is None:
+                future.set_result(result)
+            else:
+                future.set_exception(error)
 
     # ---- on the engine thread -----------------------------------------------------------------
 
