@@ -158,12 +158,18 @@ def course_html(app: str) -> str:
     return f'<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,">\n{iframes}\n'
 
 
+class QuietHandler(SimpleHTTPRequestHandler):
+    """Static files without a log line per request."""
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002  (the base's name)
+        pass
+
+
 class CourseSite:
     """A plain HTTP server on another port (another origin) serving course pages."""
 
     def __init__(self, folder: Path) -> None:
-        handler = partial(SimpleHTTPRequestHandler, directory=str(folder))
-        handler.log_message = lambda *args: None  # type: ignore[method-assign]
+        handler = partial(QuietHandler, directory=str(folder))
         self.server = ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
         # `localhost`, not the app's 127.0.0.1: another site, as a course site is, so the
         # embeds run in a renderer process of their own, not the course page's.
