@@ -124,12 +124,18 @@ export function createViewer(root, { store, timeline, controls = root }) {
       el.classList.remove('off-pane');
     }
     board.style.gridTemplateRows = '';
-    const gap = parseFloat(getComputedStyle(board).rowGap) || 0;
-    const box = { width: board.clientWidth, height: board.clientHeight, gap, layers: model?.L ?? 1 };
-    if (fitted()) box.need = naturalHeights(['math', 'gates'].filter((p) => parts.includes(p)), parts);
-    panes = fitted() && parts.length ? fitPanes(parts, box, fontScale()) : null;
+    const need = fitted() ? naturalHeights(['math', 'gates'].filter((p) => parts.includes(p)), parts) : undefined;
+    const fit = () => {
+      const gap = parseFloat(getComputedStyle(board).rowGap) || 0;
+      const box = { width: board.clientWidth, height: board.clientHeight, gap, layers: model?.L ?? 1, need };
+      return fitted() && parts.length ? fitPanes(parts, box, fontScale()) : null;
+    };
     const tabs = $('[data-role=panes]');
-    if (tabs) tabs.hidden = !panes || panes.length < 2;
+    panes = fit();
+    // The pane buttons take their row from the board: fit again in what they leave, until they stay
+    // as they are (else the first fit's charts are drawn and then taken off screen).
+    for (let k = 0; tabs && k < 2 && showTabs(tabs); k += 1) panes = fit();
+    if (tabs) showTabs(tabs);
     if (!panes || !tabs) return;
     const pane = panes[paneIndex()];
     for (const part of parts) partEl(part).classList.toggle('off-pane', !pane.parts.includes(part));
@@ -138,9 +144,20 @@ export function createViewer(root, { store, timeline, controls = root }) {
       partEl(part).style.gridRow = String(r + 1);
       partEl(part).style.gridColumn = `${column + 1} / span ${span}`;
     }));
-    // The same panes keep their buttons (a button pressed by keyboard keeps the focus); others are new ones.
-    const names = panes.map((p) => p.parts.map((part) => tr(`part.${part}`)).join(' · '));
-    if ([...tabs.children].map((button) => button.textContent).join('\n') !== names.join('\n')) {
+  }
+
+  /**
+   * The pane buttons for `panes` (hidden with fewer than two), the one shown pressed; true when
+   * their row changed (shown or hidden, other names). The same panes keep their buttons (a button
+   * pressed by keyboard keeps the focus); others are new ones.
+   */
+  function showTabs(tabs) {
+    const names = panes && panes.length > 1 ? panes.map((p) => p.parts.map((part) => tr(`part.${part}`)).join(' · ')) : [];
+    const hidden = !names.length;
+    let changed = tabs.hidden !== hidden;
+    tabs.hidden = hidden;
+    if (!hidden && [...tabs.children].map((button) => button.textContent).join('\n') !== names.join('\n')) {
+      changed = true;
       tabs.replaceChildren(...names.map((textContent, k) => {
         const button = Object.assign(document.createElement('button'), { type: 'button', textContent });
         button.addEventListener('click', () => store.set({ pane: k }));
@@ -148,6 +165,7 @@ export function createViewer(root, { store, timeline, controls = root }) {
       }));
     }
     [...tabs.children].forEach((button, k) => button.setAttribute('aria-pressed', String(k === paneIndex())));
+    return changed;
   }
 
   /**

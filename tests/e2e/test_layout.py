@@ -179,3 +179,21 @@ def test_embed_lays_out_only_the_parts_hide_leaves(page: Page, app_url: str) -> 
     expect(first).to_be_focused()
     page.locator("#viewer[aria-busy=false]").wait_for()
     assert visible_parts(page) == ["heatmaps"]
+
+
+def test_embed_draws_only_the_charts_of_its_pane(page: Page, app_url: str) -> None:
+    """The pane buttons' row is counted before the charts are drawn: at 800 x 450 a bidirectional
+    LSTM's first pane is the network alone, and the states and unit lines, on other panes, are not
+    drawn (each a Plotly chart of its own: 0.1 s of a cold embed) until their pane is chosen."""
+    page.set_viewport_size({"width": 800, "height": 450})
+    open_viewer(page, f"{app_url}/embed?preset=bidirectional_lstm")
+    assert panes(page)[0] == "Network", panes(page)
+    assert visible_parts(page) == ["network"]
+    drawn = "(el) => Boolean(el.querySelector('.main-svg'))"
+    assert page.locator("[data-chart=network]").evaluate(drawn)
+    assert not page.locator("[data-chart=heatmaps]").evaluate(drawn)
+    assert not page.locator("[data-chart=lines]").evaluate(drawn)
+    show_pane(page, panes(page).index("States"))
+    assert visible_parts(page) == ["heatmaps"]
+    assert page.locator("[data-chart=heatmaps]").evaluate(drawn)
+    assert fit_problems(page, 11) == []
