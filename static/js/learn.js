@@ -13,6 +13,7 @@ import { LEARN_CONFIG, LEARN_PARTS, decodeLearn, encodeLearn, followEpoch, formF
 import { STREAM_CUT, coalesce, createTraining, streamTraining } from './learnstream.js';
 import { bindKeys, createPlayer } from './player.js';
 import { createChart } from './plot.js';
+import { shareText } from './share.js';
 import { embedCode } from './state.js';
 import { createStore } from './store.js';
 import { createTable } from './table.js';
@@ -154,18 +155,8 @@ store.subscribe(null, (state, changed) => {
   if (!live && !moving) writeUrl();
 });
 
-async function share(kind) {
-  const code = kind === 'link' ? urlOf('learn') : embedCode(urlOf('embed'));
-  const box = $('[data-role=share-text]');
-  box.value = code;
-  $('[data-role=share]').hidden = false;
-  try {
-    await navigator.clipboard.writeText(code);
-    text('share-status', t(kind === 'link' ? 'share.link_copied' : 'share.embed_copied'));
-  } catch {
-    box.select();
-    text('share-status', t('share.select_to_copy'));
-  }
+function share(kind) {
+  return shareText(kind, kind === 'link' ? urlOf('learn') : embedCode(urlOf('embed')));
 }
 
 // ---- training --------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-// The header's share box, on the app and the comparison: a link or an embed code, shown in the
+// The header's share box, on the app, the comparison and the Learn page: a link or an embed code, shown in the
 // page's [data-role=share] and put on the clipboard (selected to copy by hand when the browser
 // refuses the clipboard).
 import { t } from './i18n.js';

@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, quote, urlparse
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from tests.e2e.a11y import axe_violations
 from tests.e2e.conftest import ARTIFACTS, ENGLISH, watch
 from tests.e2e.viewer import OVERLAPS_JS, open_viewer, record_runs, wait_ready
 
@@ -345,9 +346,8 @@ def test_a_run_past_max_analysis_steps_says_why_and_shows_the_rest(
 def test_the_comparison_pages_pass_axe(
     page: Page, app_url: str, path: str, size: tuple[int, int]
 ) -> None:
-    """axe-core's rules (tests/e2e/a11y.py, the team's fixture: skipped where it is not yet)."""
-    a11y = pytest.importorskip("tests.e2e.a11y")
+    """axe-core's rules (tests/e2e/a11y.py): no violation."""
     page.set_viewport_size({"width": size[0], "height": size[1]})
     page.goto(f"{app_url}{path}")
     wait_ready(page)
-    assert a11y.axe_violations(page) == []
+    assert axe_violations(page) == []

@@ -16,6 +16,7 @@ import pytest
 from playwright.sync_api import Page, Request, expect
 
 from app.schemas import TrainRequest
+from tests.e2e.a11y import axe_violations
 from tests.e2e.conftest import ARTIFACTS, serve
 from tests.e2e.viewer import OVERLAPS_JS, drawn, overlaps, poll
 
@@ -23,6 +24,7 @@ pytestmark = pytest.mark.e2e
 
 # What the Learn page shows: the loss curve's points and epoch line, both sliders, the report and
 # status, the predictions table (its caption and rows) and the probabilities' epoch and step column.
+JSON_HEADERS = {"Content-Type": "application/json"}
 LEARN_JS = """() => {
   const $ = (s) => document.querySelector(s);
   const loss = $('[data-chart=loss]');
@@ -124,7 +126,12 @@ def test_the_page_trains_hihello_live_to_ihello_and_the_first_point_comes_fast(
     assert {**TrainRequest().model_dump(), **sent[0]} == TrainRequest().model_dump()
     assert shown["points"] == 51 and shown["epoch"] == shown["epochMax"] == 50
     assert shown["predicted"] == IHELLO and shown["caption"].endswith("6 of 6 right")
-    assert shown["report"] == "Epoch 50 of 50 · loss " + shown["report"].split("loss ")[1]
+    # The report's loss is the server's: the history of the same training by POST {} (cached).
+    request = urllib.request.Request(f"{app_url}/api/train", b"{}", JSON_HEADERS)
+    with urllib.request.urlopen(request, timeout=30) as response:
+        last = json.load(response)["history"][-1]
+    assert last["epoch"] == 50
+    assert shown["report"] == f"Epoch 50 of 50 · loss {last['loss']:.3f} · 6 of 6 right"
     assert "predicts “ihello”" in shown["status"]
     assert shown["note"] == "Network, states, gates and math with the weights of epoch 50."
     # Live: points were drawn while the server was still training, fewer than all of them.
@@ -304,13 +311,12 @@ def test_the_page_reads_without_overlaps_or_overflow(
     "path", ["/learn?lang=en&epoch=8", "/learn?lang=ko", "/embed?learn=1&epoch=8"]
 )
 def test_the_learn_pages_pass_axe(page: Page, app_url: str, path: str) -> None:
-    """axe-core's rules (tests/e2e/a11y.py, the team's fixture: skipped where it is not yet)."""
-    a11y = pytest.importorskip("tests.e2e.a11y")
+    """axe-core's rules (tests/e2e/a11y.py): no violation."""
     page.set_viewport_size({"width": 1280, "height": 720})
     page.goto(f"{app_url}{path}")
     if "epoch=" in path:
         wait_trained(page)
-    assert a11y.axe_violations(page) == []
+    assert axe_violations(page) == []
 
 
 def test_the_embed_shows_a_training_inside_an_iframe_on_another_site(
@@ -361,7 +367,7 @@ def one_slot() -> Iterator[str]:
 def probe(url: str) -> int:
     """The status of a one-epoch training nobody asked for before: 503 while the slot is taken."""
     body = json.dumps({"text": "hi", "epochs": 1, "seed": secrets.randbelow(2**31)}).encode()
-    request = urllib.request.Request(f"{url}/api/train", body, {"Content-Type": "application/json"})
+    request = urllib.request.Request(f"{url}/api/train", body, JSON_HEADERS)
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status
