@@ -46,7 +46,7 @@ from app.errors import InputError, Loc, Overloaded
 from app.executors.base import EngineRun, Executor
 from app.presets import presets
 from app.results import Encoding, build_result, to_json
-from app.schemas import RunRequest
+from app.schemas import RunRequest, TrainRequest
 from app.settings import Settings
 from app.validation import PreparedRun, prepare_run
 
@@ -185,15 +185,33 @@ class PreparePool:
         self._pool.shutdown(wait=False, cancel_futures=True)
 
 
-def weights_units(request: RunRequest) -> float:
-    """Multiply-adds of drawing a request's seeded weights, about: a QR of a (G*H, H) matrix per
+def weights_units(
+    cell: str, hidden: int, layers: int, directions: int = 1, given: bool = False
+) -> float:
+    """Multiply-adds of drawing a network's seeded weights, about: a QR of a (G*H, H) matrix per
     layer and direction (zero when the request gives its weights)."""
-    if request.weights is not None:
+    if given:
         return 0.0
-    hidden = request.hidden_size
-    blocks = NetworkSpec(request.cell, hidden).num_blocks
-    directions = 2 if request.bidirectional else 1
-    return 2.0 * request.num_layers * directions * blocks * hidden**3
+    blocks = NetworkSpec(cell, hidden).num_blocks
+    return 2.0 * layers * directions * blocks * hidden**3
+
+
+async def prepare_seeded(
+    pool: "PreparePool",
+    settings: Settings,
+    request: RunRequest | TrainRequest,
+    units: float,
+    prepare: Callable[..., T],
+) -> T:
+    """``prepare(request, settings)``, which draws ``request``'s seeded weights (``units`` of
+    work): inline when they are small (well under a millisecond) or refused at once for their
+    size (a 422, never a 503 for the pool's backlog), else on a preparation thread."""
+    too_large = (
+        request.hidden_size > settings.max_hidden_size or request.num_layers > settings.max_layers
+    )
+    if request.hidden_size <= INLINE_HIDDEN_SIZE or too_large or not units:
+        return prepare(request, settings)
+    return await pool.call("weights", units, prepare, request, settings)
 
 
 def _digest(data: bytes) -> str:
@@ -280,15 +298,14 @@ class RunService:
             raise InputError(("config", *error.loc), error.msg, error.kind, "query") from None
 
     async def _prepare(self, request: RunRequest) -> PreparedRun:
-        settings = self.settings
-        too_large = (
-            request.hidden_size > settings.max_hidden_size
-            or request.num_layers > settings.max_layers
-        )  # refused by prepare_run at once: a 422, never a 503 for the pool's backlog
-        if request.hidden_size <= INLINE_HIDDEN_SIZE or too_large:
-            return prepare_run(request, self.settings)
-        units = weights_units(request)
-        return await self.pool.call("weights", units, prepare_run, request, self.settings)
+        units = weights_units(
+            request.cell,
+            request.hidden_size,
+            request.num_layers,
+            2 if request.bidirectional else 1,
+            request.weights is not None,
+        )
+        return await prepare_seeded(self.pool, self.settings, request, units, prepare_run)
 
     # ---- the flights --------------------------------------------------------------------------
 

@@ -27,7 +27,14 @@ from app.errors import InputError, Loc
 from app.results import build_result, to_json
 from app.schemas import InputSpec, RunRequest, TrainRequest, Weights
 from app.settings import Settings
-from app.validation import PreparedRun, prepare_run, weight_count
+from app.validation import (
+    PreparedRun,
+    check_limit,
+    count_numbers,
+    network_spec,
+    prepare_run,
+    weight_count,
+)
 
 if TYPE_CHECKING:
     from app.executors.base import TrainedEpoch
@@ -65,11 +72,6 @@ class PreparedTraining:
         )
 
 
-def _limit(value: int, limit: int, loc: Loc, what: str, setting: str) -> None:
-    if value > limit:
-        raise InputError(loc, f"{what} is {value}, above the limit of {limit} (setting {setting})")
-
-
 def _vocabulary(request: TrainRequest, settings: Settings) -> str:
     """The vocabulary (default: first appearance), checked against the text and the limits."""
     vocabulary = request.vocabulary or "".join(dict.fromkeys(request.text))
@@ -80,7 +82,7 @@ def _vocabulary(request: TrainRequest, settings: Settings) -> str:
         (settings.max_train_vocabulary, "max_train_vocabulary"),
         (settings.max_input_size, "max_input_size"),
     ):
-        _limit(len(vocabulary), limit, loc, "the vocabulary size", setting)
+        check_limit(len(vocabulary), limit, loc, "the vocabulary size", setting)
     known = set(vocabulary)
     for t, char in enumerate(request.text):
         if char not in known:
@@ -97,10 +99,12 @@ def _snapshot_count(epochs: int, every: int) -> int:
 
 def prepare_training(request: TrainRequest, settings: Settings) -> PreparedTraining:
     """Check ``request`` against every cross-field rule and limit; prepare the recurrent stack."""
-    _limit(request.epochs, settings.max_train_epochs, ("epochs",), "epochs", "max_train_epochs")
+    check_limit(
+        request.epochs, settings.max_train_epochs, ("epochs",), "epochs", "max_train_epochs"
+    )
     text = request.text
-    _limit(len(text), settings.max_train_text, ("text",), "the text length", "max_train_text")
-    _limit(len(text) - 1, settings.max_steps, ("text",), "the number of steps", "max_steps")
+    check_limit(len(text), settings.max_train_text, ("text",), "the text length", "max_train_text")
+    check_limit(len(text) - 1, settings.max_steps, ("text",), "the number of steps", "max_steps")
     vocabulary = _vocabulary(request, settings)
     stack = RunRequest(
         cell=request.cell,
@@ -111,13 +115,13 @@ def prepare_training(request: TrainRequest, settings: Settings) -> PreparedTrain
         input=InputSpec(text=[text[:-1]], vocabulary=vocabulary),
         seed=request.seed,
     )
-    run = prepare_run(stack, settings)  # hidden_size and num_layers limits, seeded weights
+    spec = network_spec(stack, settings)  # the hidden_size and num_layers limits
     steps, classes, hidden = len(text) - 1, len(vocabulary), request.hidden_size
     # One snapshot: its run (later epochs echo their weights in run.config), the probabilities
-    # and the head; one history entry: epoch, loss, accuracy and a character per step.
-    snapshot = (
-        run.numbers + weight_count(run.spec, classes) + steps * classes + (hidden + 1) * classes
-    )
+    # and the head; one history entry: epoch, loss, accuracy and a character per step. Counted
+    # from the sizes alone, before the seeded weights are drawn.
+    run_numbers = count_numbers(spec, 1, steps, classes)
+    snapshot = run_numbers + weight_count(spec, classes) + steps * classes + (hidden + 1) * classes
     snapshots = _snapshot_count(request.epochs, request.snapshot_every)
     numbers = snapshots * snapshot + (request.epochs + 1) * (3 + steps)
     if numbers > settings.max_numbers:
@@ -127,6 +131,7 @@ def prepare_training(request: TrainRequest, settings: Settings) -> PreparedTrain
             f"above the limit of {settings.max_numbers} (setting max_numbers): raise "
             "snapshot_every, or use fewer epochs, a shorter text or fewer hidden units",
         )
+    run = prepare_run(stack, settings)  # the seeded weights
     return PreparedTraining(
         request=request.model_copy(update={"vocabulary": vocabulary}),
         run=run,

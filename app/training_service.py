@@ -36,7 +36,14 @@ from app.cache import ResultCache
 from app.errors import InputError, Loc, Overloaded, error_body
 from app.executors.base import Executor, TrainedEpoch
 from app.schemas import TrainRequest
-from app.service import INLINE_NUMBERS, SMALL_BODY_BYTES, Deadline, PreparePool
+from app.service import (
+    INLINE_NUMBERS,
+    SMALL_BODY_BYTES,
+    Deadline,
+    PreparePool,
+    prepare_seeded,
+    weights_units,
+)
 from app.settings import Settings
 from app.training import (
     PreparedTraining,
@@ -107,25 +114,34 @@ class TrainingService:
     async def prepare_body(self, body: bytes) -> PreparedTraining:
         """The training a POST body asks for, read and checked (off the loop when large)."""
         if len(body) > SMALL_BODY_BYTES:
-            return await self.pool.call("body", len(body), self._prepare, body, ("body",))
-        return self._prepare(body, ("body",))
+            request = await self.pool.call("body", len(body), self._parse, body, ("body",))
+        else:
+            request = self._parse(body, ("body",))
+        return await self._prepare(request)
 
     async def prepare_config(self, config: str) -> PreparedTraining:
         """The training ``?config=`` asks for, checked exactly as a POST body is."""
         try:
-            return self._prepare(config.encode("utf-8", "surrogatepass"), ("query", "config"))
+            return await self._prepare(
+                self._parse(config.encode("utf-8", "surrogatepass"), ("query", "config"))
+            )
         except InputError as error:
             if error.root == "query":
                 raise
             raise InputError(("config", *error.loc), error.msg, error.kind, "query") from None
 
-    def _prepare(self, data: bytes, root: Loc) -> PreparedTraining:
+    @staticmethod
+    def _parse(data: bytes, root: Loc) -> TrainRequest:
         try:
-            request = TrainRequest.model_validate(read_json(data))
+            return TrainRequest.model_validate(read_json(data))
         except ValidationError as error:
             errors = [{**e, "loc": (*root, *e["loc"])} for e in error.errors()]
             raise RequestValidationError(errors) from None
-        return prepare_training(request, self.settings)
+
+    async def _prepare(self, request: TrainRequest) -> PreparedTraining:
+        """Checked; its seeded weights drawn as a run's (on a preparation thread when large)."""
+        units = weights_units(request.cell, request.hidden_size, request.num_layers)
+        return await prepare_seeded(self.pool, self.settings, request, units, prepare_training)
 
     # ---- answers ------------------------------------------------------------------------------
 

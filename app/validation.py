@@ -60,7 +60,7 @@ def request_json(request: RunRequest) -> bytes:
     return orjson.dumps(request.model_dump(warnings=False), option=orjson.OPT_SERIALIZE_NUMPY)
 
 
-def _limit(value: int, limit: int, loc: Loc, what: str, setting: str) -> None:
+def check_limit(value: int, limit: int, loc: Loc, what: str, setting: str) -> None:
     if value > limit:
         raise InputError(loc, f"{what} is {value}, above the limit of {limit} (setting {setting})")
 
@@ -125,9 +125,9 @@ def _input_shape(request: RunRequest, settings: Settings) -> _Input:
     spec_input = request.input
     if spec_input.text is not None:
         text, field = spec_input.text, ("input", "text")
-        _limit(len(text), settings.max_batch, field, "batch size", "max_batch")
+        check_limit(len(text), settings.max_batch, field, "batch size", "max_batch")
         steps = max(len(line) for line in text)
-        _limit(steps, settings.max_steps, field, "the longest line", "max_steps")
+        check_limit(steps, settings.max_steps, field, "the longest line", "max_steps")
         if steps == 0:
             raise InputError(field, "at least one line must have a character")
         vocabulary = spec_input.vocabulary
@@ -135,7 +135,7 @@ def _input_shape(request: RunRequest, settings: Settings) -> _Input:
             vocabulary = "".join(dict.fromkeys("".join(text)))
         elif len(set(vocabulary)) != len(vocabulary):
             raise InputError(("input", "vocabulary"), "must not repeat a character")
-        _limit(
+        check_limit(
             len(vocabulary),
             settings.max_input_size,
             ("input", "vocabulary"),
@@ -154,9 +154,9 @@ def _input_shape(request: RunRequest, settings: Settings) -> _Input:
         return _Input(len(text), steps, len(vocabulary), vocabulary)
     field = ("input", "values")
     batch, steps, size = _shape_of(spec_input.values, 3)
-    _limit(batch, settings.max_batch, field, "batch size", "max_batch")
-    _limit(steps, settings.max_steps, field, "the number of steps (T)", "max_steps")
-    _limit(size, settings.max_input_size, field, "the input size (D)", "max_input_size")
+    check_limit(batch, settings.max_batch, field, "batch size", "max_batch")
+    check_limit(steps, settings.max_steps, field, "the number of steps (T)", "max_steps")
+    check_limit(size, settings.max_input_size, field, "the input size (D)", "max_input_size")
     if steps == 0 or size == 0:
         raise InputError(field, "must have at least one step of at least one number")
     return _Input(batch, steps, size, None)
@@ -330,17 +330,19 @@ def _echoed(request: RunRequest, spec: NetworkSpec, shape: _Input) -> int:
     return values + states + weights
 
 
-def prepare_run(request: RunRequest, settings: Settings) -> PreparedRun:
-    """Check ``request`` against every cross-field rule and limit; build the engine's inputs."""
-    _limit(
+def network_spec(request: RunRequest, settings: Settings) -> NetworkSpec:
+    """The request's network, its hidden size and layer count checked against the limits."""
+    check_limit(
         request.hidden_size,
         settings.max_hidden_size,
         ("hidden_size",),
         "hidden_size",
         "max_hidden_size",
     )
-    _limit(request.num_layers, settings.max_layers, ("num_layers",), "num_layers", "max_layers")
-    spec = NetworkSpec(
+    check_limit(
+        request.num_layers, settings.max_layers, ("num_layers",), "num_layers", "max_layers"
+    )
+    return NetworkSpec(
         cell=request.cell,
         hidden_size=request.hidden_size,
         num_layers=request.num_layers,
@@ -348,6 +350,11 @@ def prepare_run(request: RunRequest, settings: Settings) -> PreparedRun:
         reset_after=request.reset_after,
         forget_bias=request.forget_bias,
     )
+
+
+def prepare_run(request: RunRequest, settings: Settings) -> PreparedRun:
+    """Check ``request`` against every cross-field rule and limit; build the engine's inputs."""
+    spec = network_spec(request, settings)
     shape = _input_shape(request, settings)
     analysis = tuple(name for name in ANALYSES if name in request.analysis)
     if "connectivity" in analysis:

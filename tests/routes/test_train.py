@@ -19,6 +19,7 @@ from app.main import create_app
 from app.schemas import RunResult, TrainDoneEvent, TrainEpochEvent, TrainRequest, TrainResult
 from app.settings import Settings
 from app.training import prepare_training
+from app.validation import count_numbers
 
 LONG = {  # thousands of epochs' worth of work: stopped by the tests long before its end
     "text": "the quick brown fox jumps over the lazy dog and the cat " * 3,
@@ -131,6 +132,30 @@ def test_bad_requests_get_422_naming_the_field_and_the_rule(client, config, loc,
     assert response.status_code == 422, response.text[:500]
     (error,) = response.json()["detail"][:1]
     assert error["loc"] == loc and rule in error["msg"], error
+
+
+def test_a_training_too_large_for_max_numbers_is_refused_before_its_weights_are_drawn(
+    monkeypatch,
+):
+    """The response's size is counted from the sizes alone: no seeded weights (a QR per layer,
+    tens of milliseconds for a large network) are drawn for a training that is then refused."""
+    import app.validation
+
+    def no_weights(*args):
+        raise AssertionError("seeded weights drawn for a refused training")
+
+    # The recurrent stack's run alone fits (57,000 numbers); its 51 snapshots (5.5 M) do not.
+    settings = Settings(max_numbers=100_000, warm_presets=False)
+    request = TrainRequest(hidden_size=64, num_layers=2, epochs=50, snapshot_every=1)
+    monkeypatch.setattr(app.validation, "seeded_weights", no_weights)
+    with pytest.raises(InputError, match="max_numbers"):
+        prepare_training(request, settings)
+    monkeypatch.undo()
+    # And what it counted is what the prepared run carries.
+    small = {"hidden_size": 4, "num_layers": 1, "epochs": 2}
+    accepted = prepare_training(request.model_copy(update=small), settings)
+    steps, classes = len(request.text) - 1, len(accepted.request.vocabulary or "")
+    assert accepted.run.numbers == count_numbers(accepted.run.spec, 1, steps, classes)
 
 
 def test_the_stream_checks_its_config_before_it_starts(client):
