@@ -147,9 +147,13 @@ class PreparePool:
 
         threadpool_limits(1)
 
-    async def call(self, kind: str, units: float, fn: Callable[..., T], *args: Any) -> T:
-        """``fn(*args)`` on a preparation thread; ``units`` of ``kind`` say what it costs."""
-        if self._pending >= self.settings.prepare_queue_size:
+    async def call(
+        self, kind: str, units: float, fn: Callable[..., T], *args: Any, admitted: bool = False
+    ) -> T:
+        """``fn(*args)`` on a preparation thread; ``units`` of ``kind`` say what it costs.
+        ``admitted``: part of work admitted already (a running training's snapshots), never
+        refused halfway for the queue."""
+        if not admitted and self._pending >= self.settings.prepare_queue_size:
             raise Overloaded(
                 f"{self._pending} large requests are being prepared "
                 "(setting prepare_queue_size): try again shortly",
@@ -158,7 +162,12 @@ class PreparePool:
         estimate = self.rates.estimate_s(kind, units)
         deadline = _DEADLINE.get()
         wait = self._backlog_s / self.settings.prepare_threads
-        if deadline is not None and self._pending and wait + estimate > deadline.remaining():
+        if (
+            deadline is not None
+            and not admitted
+            and self._pending
+            and wait + estimate > deadline.remaining()
+        ):
             raise Overloaded(
                 f"{wait:.1f} s of preparation is queued and this request needs about "
                 f"{estimate:.1f} s more: it could not finish within {deadline.seconds:g} s "

@@ -260,7 +260,7 @@ class TrainingService:
                 if epoch.snapshot is not None:
                     if large:
                         snapshot = await self.pool.call(
-                            "write", prepared.snapshot_numbers, snapshot_entry, epoch
+                            "write", prepared.snapshot_numbers, snapshot_entry, epoch, admitted=True
                         )
                     else:
                         snapshot = snapshot_entry(epoch)

@@ -114,7 +114,7 @@ class LocalExecutor:
                 turn = Future()
                 turn.add_done_callback(emit)  # after the turn's epochs, in order
                 work = partial(self.engine.train_turn, session, emit)
-                self._submit_nowait(TRAIN, work, TRAIN_TURN_S, turn)
+                self._submit_nowait(TRAIN, work, TRAIN_TURN_S, turn, admitted=True)
                 while (item := await done.get()) is not turn:
                     yield item
                 turn.result()  # what stopped the turn, if anything did
@@ -130,10 +130,17 @@ class LocalExecutor:
         return await asyncio.wrap_future(future)
 
     def _submit_nowait(
-        self, priority: int, fn: Callable[[], Any], estimate_s: float, future: Future
+        self,
+        priority: int,
+        fn: Callable[[], Any],
+        estimate_s: float,
+        future: Future,
+        admitted: bool = False,
     ) -> None:
+        """Queue ``fn``; a full queue refuses it (503), unless it is a turn of work admitted
+        already (a running training's next turn: bounded by ``max_concurrent_trainings``)."""
         with self._lock:
-            if self._queued >= self.settings.queue_size:
+            if not admitted and self._queued >= self.settings.queue_size:
                 raise Overloaded(
                     f"the run queue is full ({self.settings.queue_size} jobs, setting queue_size)",
                     retry_after_s=max(1.0, self._backlog_s),

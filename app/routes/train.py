@@ -160,12 +160,12 @@ async def train(request: Request, trainings: TrainingsDep) -> Response:
     answer = asyncio.ensure_future(trainings.answer(prepared, _deadline(request)))
     gone = asyncio.ensure_future(_disconnected(request))
     try:
-        await asyncio.wait({answer, gone}, return_when=asyncio.FIRST_COMPLETED)
+        done, _ = await asyncio.wait({answer, gone}, return_when=asyncio.FIRST_COMPLETED)
     finally:
         gone.cancel()
         if not answer.done():
             answer.cancel()  # the client went away: the training stops unless others follow it
-    if answer.cancelled():
+    if answer not in done:  # (a cancelled task is not cancelled() until its next step)
         return Response(status_code=499)  # nobody reads it
     body, source = answer.result()
     return Response(body, media_type="application/json", headers={"X-Cache": source})

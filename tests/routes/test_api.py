@@ -2,6 +2,7 @@
 
 import asyncio
 import threading
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -170,6 +171,43 @@ def test_full_queue_answers_overloaded_at_once():
 
     refused = asyncio.run(scenario())
     assert "queue_size" in refused.msg and refused.retry_after_s >= 1
+
+
+def test_a_running_training_is_not_refused_halfway_by_a_full_run_queue(monkeypatch):
+    """A training is admitted once (its slot); its later turns queue behind the runs that fill
+    the queue meanwhile, and go on, instead of failing with the runs' 503."""
+    turns = {"count": 0}
+
+    def fake_turn(session, emit):  # one "epoch" a turn, three in all, no TensorFlow
+        turns["count"] += 1
+        emit(turns["count"])
+        session.finished = turns["count"] == 3
+
+    monkeypatch.setattr("app.executors.local.TrainingSession", lambda prepared: SimpleNamespace(
+        finished=False, stop=lambda: None))  # fmt: skip
+
+    async def scenario():
+        executor = LocalExecutor(Settings(queue_size=2))
+        monkeypatch.setattr(executor.engine, "train_turn", fake_turn)
+        executor._thread.start()
+        release = threading.Event()
+        runs = []
+        epochs = []
+        async for epoch in executor.train(None):
+            epochs.append(epoch)
+            if len(epochs) == 1:  # the queue fills with runs while the training goes on
+                await asyncio.sleep(0.05)  # (its first turn done)
+                runs = [asyncio.ensure_future(executor.submit(0, release.wait, 1.0, 10))]
+                await asyncio.sleep(0.05)
+                runs.append(asyncio.ensure_future(executor.submit(0, lambda: None, 0.0)))
+                await asyncio.sleep(0.05)  # the queue is full (one running, one waiting)
+                # The runs end only once the training has asked for its next turn.
+                asyncio.get_running_loop().call_later(0.2, release.set)
+        assert [await run for run in runs] == [True, None]
+        executor.stop()
+        return epochs
+
+    assert asyncio.run(scenario()) == [1, 2, 3]
 
 
 def test_run_past_its_deadline_gets_503_with_retry_after():
