@@ -26,7 +26,7 @@ import mimetypes
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import cache, cached_property, lru_cache
 from pathlib import Path
 
 import brotli
@@ -42,6 +42,7 @@ BROTLI_MAX_QUALITY_BYTES = 262_144
 COMPRESSIBLE = ("text/", "application/javascript", "image/svg+xml", "application/json")
 ENCODINGS = ("br", "gzip")  # preferred first
 BUNDLE = ".bundle.js"
+MODULES = "js/"  # the app's ES modules, the only files with bundles
 # What every page loads (templates/base.html): the front end's entry as one bundle.
 PAGE_ASSETS = {"stylesheet": "css/app.css", "plotly": "vendor/plotly.min.js",
                "entry": "js/main.bundle.js"}  # fmt: skip
@@ -146,7 +147,7 @@ class StaticTree:
             return self._bundle(path)
         return self.assets[path]
 
-    @lru_cache(maxsize=16)  # noqa: B019 (one tree per process, never freed)
+    @cache  # noqa: B019 (one tree per process; a bundle per module in js/)
     def loadable(self, path: str) -> str:
         """``path`` (a bundle) if the bundler reads every module it needs, else the module itself,
         whose imports the browser then fetches one by one: a module the bundler refuses costs
@@ -158,7 +159,7 @@ class StaticTree:
             return _module(path)
         return path
 
-    @lru_cache(maxsize=16)  # noqa: B019 (one tree per process, never freed)
+    @cache  # noqa: B019 (one tree per process; a bundle per module in js/)
     def _bundle(self, path: str) -> Asset:
         return Asset(path, self.bundle(_module(path)).encode(), "text/javascript")
 
@@ -174,7 +175,7 @@ class StaticTree:
     def warm(self) -> None:
         """Bundle every entry module (one that no module imports) and compress every file now,
         not for the first reader (run off the event loop at start-up)."""
-        modules = [path for path in self.assets if path.endswith(".js")]
+        modules = [p for p in self.assets if p.startswith(MODULES) and p.endswith(".js")]
         imported: set[str] = set()
         for path in modules:
             try:
@@ -190,8 +191,11 @@ class StaticTree:
 
 def _module(path: str) -> str:
     """The module a bundle's path names (``js/main.bundle.js`` -> ``js/main.js``); any other
-    path as it is."""
-    return path.removesuffix(BUNDLE) + ".js" if path.endswith(BUNDLE) else path
+    path as it is. Only the app's modules (``js/``) have bundles: ``vendor/plotly.min.js`` is a
+    classic script, and a name nobody links to must not make the server bundle anything."""
+    if path.endswith(BUNDLE) and path.startswith(MODULES):
+        return path.removesuffix(BUNDLE) + ".js"
+    return path
 
 
 def _folder(path: str) -> str:

@@ -133,3 +133,27 @@ def test_cold_embed_is_light_and_a_revisit_sends_nothing_for_static_files(
         assert len(revisit.network) < len(cold.network)
     finally:
         context.close()
+
+
+def test_only_the_apps_modules_have_bundles_and_each_is_bundled_once(tmp_path: Path) -> None:
+    """A bundle is made for a module under js/ and kept: naming every module's bundle over and
+    over costs one bundling each, and a name outside js/ (Plotly's classic script) is not one."""
+    (tmp_path / "js").mkdir()
+    (tmp_path / "vendor").mkdir()
+    names = [f"js/m{k}.js" for k in range(24)]  # more modules than a small cache holds
+    for name in names:
+        (tmp_path / name).write_text("export const x = 1;\n")
+    (tmp_path / "vendor/lib.min.js").write_text("window.lib = 1;\n")
+    tree = StaticTree(tmp_path)
+    bundles = [name.removesuffix(".js") + ".bundle.js" for name in names]
+    calls = []
+    bundle = tree.bundle
+    tree.bundle = lambda entry: calls.append(entry) or bundle(entry)  # type: ignore[method-assign]
+    for _ in range(2):
+        for path in bundles:
+            assert b"export" in tree.asset(path).data
+    assert sorted(calls) == sorted(names)  # once each
+    digest = tree.url("vendor/lib.min.js").split("/")[2]
+    assert tree.lookup(f"{digest}/vendor/lib.min.bundle.js") is None
+    with pytest.raises(KeyError):
+        tree.url("vendor/lib.min.bundle.js")
