@@ -3,7 +3,7 @@
 //
 //   cd tools && npm ci && npm run build-plotly
 //
-// The versions are pinned in tools/package.json (plotly.js as the `plotly` Python package ships it,
+// The versions are pinned in tools/package.json (plotly.js 4.1.1, the version the app was built against,
 // esbuild); the output is committed, so neither the app nor CI needs Node to serve it. The options
 // are those of plotly.js' own esbuild-config.js, less its plugins: they serve the WebGL and map
 // traces (GLSL shaders, maplibre's CSS), which this bundle leaves out. The one CSS file the core

@@ -19,6 +19,8 @@ from typing import Any
 import numpy as np
 import orjson
 
+from app.i18n import DEFAULT_LANGUAGE, Language
+
 CHECK_ATOL = 1e-5
 
 TEXT = {
@@ -266,9 +268,11 @@ def _cell(kind: str, source: str, index: int, hidden: bool = False) -> dict[str,
     return cell
 
 
-def notebook(result: dict[str, Any], title: str, app_url: str, lang: str = "en") -> bytes:
+def notebook(
+    result: dict[str, Any], title: str, app_url: str, lang: Language = DEFAULT_LANGUAGE
+) -> bytes:
     """The notebook of a run result (module docstring), as UTF-8 JSON."""
-    text = TEXT.get(lang, TEXT["en"])
+    text = TEXT[lang]
     config = result["config"]
     inputs = result["inputs"]
     B, T, D = inputs.shape

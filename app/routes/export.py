@@ -3,16 +3,18 @@
 Each takes the query of ``GET /api/run`` (``?preset=NAME`` or ``?config=<JSON>``, the same
 checks, limits and errors) and gets the run through ``RunService``: cached, shared with any
 identical request in flight, never run a second way. Large exports are written off the event
-loop (the notebook and HTML on the service's threads, the CSV streamed from Starlette's).
+loop (a large notebook and every HTML page on the service's threads, the CSV streamed from
+Starlette's).
 """
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
 from app.deps import RunQuery, RunQueryDep, ServiceDep
 from app.export import csv, html, notebook
+from app.i18n import DEFAULT_LANGUAGE, Language
 from app.middleware import deadline_of
 from app.presets import presets
 from app.routes.api import ERRORS
@@ -50,13 +52,13 @@ async def export_notebook(
     request: Request,
     service: ServiceDep,
     source: RunQueryDep,
-    lang: Annotated[Literal["en", "ko"], LANG] = "en",
+    lang: Annotated[Language, LANG] = DEFAULT_LANGUAGE,
 ) -> Response:
     """A Jupyter notebook that holds the run (configuration, weights, results) and rebuilds
     it with TensorFlow's public API, asserting that it gets the same numbers."""
     prepared = await source.prepare()
     result = await service.arrays(prepared, deadline_of(request))
-    preset = presets().get(source.preset or "")
+    preset = presets(lang).get(source.preset or "")
     name = preset.title if preset else f"{prepared.request.cell.upper()} run {prepared.key[:8]}"
     body = await service.write(
         prepared.numbers,
@@ -83,7 +85,7 @@ async def export_html(request: Request, service: ServiceDep, source: RunQueryDep
     body = await service.encoded(prepared, "b64", deadline_of(request))
     query = request.scope["query_string"].decode("latin-1")
 
-    def page() -> Response:  # a large page is written off the event loop, template included
+    def page() -> Response:  # over a megabyte whatever the run (Plotly inline): off the loop
         context = html.standalone_context(body, query, _app_url(request))
         headers = {
             **_attachment(_filename(source, prepared, "html")),
@@ -91,7 +93,7 @@ async def export_html(request: Request, service: ServiceDep, source: RunQueryDep
         }
         return render(request, "embed.html", headers, **context)
 
-    return await service.write(prepared.numbers, page)
+    return await service.pool.call("write", prepared.numbers, page)
 
 
 @router.get(

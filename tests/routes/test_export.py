@@ -324,4 +324,6 @@ def test_notebook_with_one_expected_number_changed_fails(client, kernel, query):
 def test_korean_notebook_explains_in_korean(client):
     nb = notebook_of(client, "preset=lstm_batch&lang=ko")
     assert "노트북" in nb.cells[0].source
+    korean, english = presets("ko")["lstm_batch"].title, presets("en")["lstm_batch"].title
+    assert korean != english and korean in nb.cells[0].source  # the preset's title in Korean
     assert client.get("/api/export/notebook?preset=lstm_batch&lang=fr").status_code == 422
