@@ -3,24 +3,19 @@
 // figure(model, opts) once per run ({data, layout}), frame(model, step, opts) per step (the layout's
 // shapes alone), so playback only relayouts shapes. Each chart has a one-sentence summary for screen
 // readers (the pages put it in a visually hidden element). The text, margin and tick helpers are
-// exported for learnframes.js; frames.js has private ones like them, whose compact text goes under
-// MIN_FONT_PX, which an embedded analysis chart must not.
+// exported for learnframes.js (the text size, cell ticks and ranges are frames.js' own).
 import {
   ANALYSIS_HEIGHTS, COMPACT_WIDTH, CONNECTIVITY_COLORS, CONNECTIVITY_DECADES, CONNECTIVITY_SCALE, DIRECTION_COLORS, FONT,
-  HEATMAP_GAPS_UP_TO, LINE_MARKERS_UP_TO, LOG_TICKS, MIN_FONT_PX, OVERLAY, TICKED_CELLS,
+  HEATMAP_GAPS_UP_TO, LINE_MARKERS_UP_TO, LOG_TICKS, OVERLAY,
 } from './config.js';
-import { plotlyText } from './frames.js';
+import { cellTick, fontSize, plotlyText, range, textWidth } from './frames.js';
 import { plural, t as tr } from './i18n.js';
 import { positionAt } from './math.js';
 
-export const range = (a, b) => Array.from({ length: Math.max(0, b - a) }, (_, k) => a + k);
-
 // ---- text, margins and ticks (shared with learnframes.js) ----------------------------------------
 
-/** The charts' text size in pixels: presenter mode scales it up, compact charts down, never under MIN_FONT_PX. */
-export function fontSize({ fontScale = 1, compact = false } = {}) {
-  return Math.max(MIN_FONT_PX, Math.round(FONT.size * fontScale * (compact ? FONT.compactScale : 1)));
-}
+// frames.js' own, for learnframes.js too.
+export { cellTick, fontSize, range };
 
 const LINE_EMS = 1.3; // one line of text
 
@@ -78,15 +73,6 @@ export function plotArea(opts, layout) {
   return { w: (opts.width ?? COMPACT_WIDTH) - l - r, h: layout.height - t - b };
 }
 
-/**
- * The dtick of an axis over `n` cells in `px` pixels: every cell, or every 2nd, 5th, 10th… so that
- * each label has `ems` of room; Plotly's own spacing past TICKED_CELLS cells.
- */
-export function cellTick(opts, n, px, ems) {
-  if (n > TICKED_CELLS) return undefined;
-  return [1, 2, 5, 10, 20, 50].find((d) => (px / n) * d >= fontSize(opts) * ems) ?? n;
-}
-
 /** Room in ems for a horizontal tick label of `chars` characters: its width and a space each side. */
 export const labelEms = (chars) => chars * FONT.charWidth + 1;
 
@@ -133,7 +119,7 @@ function words(opts) {
     stateAxis: m('analysis.state_axis'),
     inputAxis: m('analysis.input_axis'),
     strength: '‖∂h_t/∂x_s‖',
-    key: (px) => (textPx(opts, m('analysis.key').length) <= px ? m('analysis.key') : m('analysis.key_compact')),
+    key: (px) => (textWidth(m('analysis.key'), fontSize(opts)) <= px ? m('analysis.key') : m('analysis.key_compact')),
     noDependence: (t, s) => m('analysis.no_dependence', { t, s }),
     padding: (t, s) => m('analysis.padding', { t, s }),
     dependence: (t, s, value) => m('analysis.dependence', { t, s, value }),
@@ -173,7 +159,7 @@ const titleRoom = (layout, area) => area.w + 2 * Math.min(layout.margin.l, layou
 function panelTitle(opts, layer, direction, what, px = Infinity) {
   const m = wordsFor(opts);
   const long = m('frames.panel', { layer: layer + 1, direction: m(`direction.${direction}`), what });
-  return opts.compact || textPx(opts, long.length) > px
+  return opts.compact || textWidth(long, fontSize(opts)) > px
     ? m('frames.panel_compact', { layer: layer + 1, arrow: direction === 'backward' ? '←' : '→', what })
     : long;
 }
@@ -431,7 +417,7 @@ export const reach = {
     const across = titleRoom(layout, area);
     const title = panelTitle(opts, layer, direction, w.reach(at), across);
     // Past the chart's width even in its compact form: the short name of the curve.
-    const fits = textPx(opts, title.length) <= across;
+    const fits = textWidth(title, fontSize(opts)) <= across;
     layout.annotations = [chartTitle(opts, fits ? title : panelTitle(opts, layer, direction, w.reachShort(at), across))];
     layout.shapes = reach.frame(model, 0, opts);
     return { data, layout };

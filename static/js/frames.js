@@ -12,7 +12,7 @@ import { variantOf } from './cells.js';
 import { t as tr } from './i18n.js';
 import { positionAt } from './math.js';
 
-const range = (a, b) => Array.from({ length: Math.max(0, b - a) }, (_, k) => a + k);
+export const range = (a, b) => Array.from({ length: Math.max(0, b - a) }, (_, k) => a + k);
 const transpose = (m) => (m.length ? m[0].map((_, j) => m.map((row) => row[j])) : []);
 const num = (v) => String(Number(v.toFixed(2)));
 
@@ -113,7 +113,7 @@ export function shapeUpdate(before, after) {
 }
 
 /** The text size of the charts: presenter mode scales it up, compact charts (small frames) down, never under MIN_FONT_PX. */
-export function fontSize({ fontScale = 1, compact = false }) {
+export function fontSize({ fontScale = 1, compact = false } = {}) {
   return Math.max(MIN_FONT_PX, Math.round(FONT.size * fontScale * (compact ? FONT.compactScale : 1)));
 }
 
@@ -166,7 +166,7 @@ function plotWidth(opts, margin, titled = true) {
  * The dtick of an axis over `n` cells in `px` pixels: every cell, or every 2nd, 5th, 10th… so that
  * each label has `lines` text lines of room; Plotly's own spacing past TICKED_CELLS cells.
  */
-function cellTick(opts, n, px, lines) {
+export function cellTick(opts, n, px, lines) {
   if (n > TICKED_CELLS) return undefined;
   return [1, 2, 5, 10, 20, 50].find((d) => (px / n) * d >= fontSize(opts) * lines) ?? n;
 }
@@ -316,7 +316,6 @@ function netColumns(opts) {
   return Math.max(3, Math.min(NETWORK_WINDOW, Math.floor(plot / column)));
 }
 
-/** The timesteps the network draws: netColumns(opts) from opts.start. */
 /**
  * The size of the direction marks (→, ←) inside the boxes: the text size, smaller when a box (half
  * a box, bidirectional) is shorter, 0 (no marks: the arrows say it) when that would be under MIN_FONT_PX.
@@ -329,6 +328,7 @@ function markSize(model, opts, height) {
   return size >= MIN_FONT_PX ? size : 0;
 }
 
+/** The timesteps the network draws: netColumns(opts) from opts.start. */
 const netCols = (model, opts) => range(opts.start ?? 0, Math.min(model.T, (opts.start ?? 0) + netColumns(opts)));
 
 /** The unrolled network over a window of timesteps (opts.start on): boxes, arrows, inputs and outputs. */

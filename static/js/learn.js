@@ -3,7 +3,7 @@
 // and the step (the viewer, showing the network at the epoch's snapshot). The training streams in
 // (learnstream.js); the charts are learnframes.js' and the viewer is the app's own.
 import { ApiError } from './api.js';
-import { COMPACT_WIDTH, EPOCH_SPEEDS, FONT, LEARN_SIDE_TABLE_STEPS } from './config.js';
+import { COMPACT_WIDTH, EPOCH_SPEEDS, LEARN_SIDE_TABLE_STEPS } from './config.js';
 import { createForm } from './form.js';
 import { pageLanguage, t } from './i18n.js';
 import {
@@ -18,11 +18,10 @@ import { embedCode } from './state.js';
 import { createStore } from './store.js';
 import { createTable } from './table.js';
 import { createTimeline } from './timeline.js';
-import { createViewer } from './viewer.js';
+import { createViewer, presenterScale } from './viewer.js';
 
 const $ = (selector) => document.querySelector(selector);
 const embedded = document.body.dataset.page === 'learn-embed';
-const status = $('[data-role=status]');
 const initial = decodeLearn(window.location.search);
 // The URL's state, the viewer's fixed view (one example, one direction) and both timelines' keys.
 const store = createStore({
@@ -67,7 +66,7 @@ function chartOptions(el) {
   const width = el.clientWidth || COMPACT_WIDTH;
   const fit = Boolean(el.closest('.fit'));
   return {
-    lang: store.state.lang, fontScale: store.state.presenter ? FONT.presenterScale : 1, compact: fit || width < COMPACT_WIDTH, narrow: !fit && width < COMPACT_WIDTH,
+    lang: store.state.lang, fontScale: store.state.presenter ? presenterScale(window.innerHeight) : 1, compact: fit || width < COMPACT_WIDTH, narrow: !fit && width < COMPACT_WIDTH,
   };
 }
 

@@ -3,10 +3,8 @@
 // The fields are declared like state.js' FIELDS and read and written by its parseField/formatField;
 // a URL holds only the fields that differ from their defaults, and always the language.
 import { DEFAULT_EPOCH_SPEED, DEFAULT_SPEED } from './config.js';
+import { variant, variants } from './cells.js';
 import { formatField, parseField } from './state.js';
-
-/** The cells a training can use: `gru_tf1` is the GRU with reset_after false (TF1's GRUCell), as on /compare. */
-export const CELLS = ['rnn', 'lstm', 'gru', 'gru_tf1'];
 
 /** The parts of the Learn page that `hide=` can name, besides the viewer's own (state.js PARTS). */
 export const LEARN_PARTS = ['loss', 'predictions', 'probabilities'];
@@ -19,7 +17,8 @@ export const LEARN_PARTS = ['loss', 'predictions', 'probabilities'];
  */
 export const LEARN_FIELDS = [
   { name: 'text', type: 'string', default: 'hihello', config: true },
-  { name: 'cell', type: 'enum', values: CELLS, default: 'lstm', config: true },
+  // A cell variant of the engine's (cells.js): rnn, lstm, gru, gru_tf1 (TF1's GRUCell), as on /compare.
+  { name: 'cell', type: 'enum', get values() { return Object.keys(variants()); }, default: 'lstm', config: true },
   { name: 'hidden_size', type: 'int', default: 5, config: true },
   { name: 'num_layers', type: 'int', default: 1, config: true },
   { name: 'epochs', type: 'int', default: 50, config: true },
@@ -71,14 +70,13 @@ export function encodeLearn(state) {
 /** Whether two states make the same training request. */
 export const sameTraining = (a, b) => LEARN_CONFIG.every((f) => formatField(f, a[f.name]) === formatField(f, b[f.name]));
 
-/** The training request (SPEC §8) of a state: `gru_tf1` is sent as `gru` with reset_after false. */
+/** The training request (SPEC §8) of a state: the cell variant's request fields (`gru_tf1` is
+ * `{cell: 'gru', reset_after: false}`), then the configuration's. */
 export function trainRequest(state) {
-  const tf1 = state.cell === 'gru_tf1';
   return {
-    cell: tf1 ? 'gru' : state.cell,
+    ...(variant(state.cell)?.request ?? { cell: state.cell }),
     hidden_size: state.hidden_size,
     num_layers: state.num_layers,
-    reset_after: !tf1,
     text: state.text,
     epochs: state.epochs,
     learning_rate: state.learning_rate,
@@ -87,8 +85,8 @@ export function trainRequest(state) {
   };
 }
 
-/** The request field a server error names, as the form names it: reset_after is chosen with the cell. */
-export const formField = (field) => (field === 'reset_after' ? 'cell' : field);
+/** The form field a server error names: a variant's own request fields (reset_after) are chosen with the cell. */
+export const formField = (field) => (Object.values(variants()).some((v) => field !== 'cell' && field in v.request) ? 'cell' : field);
 
 /**
  * The epoch to show once `count` epochs have arrived (they were `before`), or null to leave it:

@@ -255,8 +255,8 @@ export function iframeCode(src, { width, height, title }) {
   return `<iframe src="${attribute(src)}" width="${width}" height="${height}" style="border:0" title="${attribute(title)}" loading="lazy" allowfullscreen></iframe>`;
 }
 
-/** The `<iframe>` snippet that embeds the chart-only page at `url` at the default size, titled in the page's language. */
+/** The `<iframe>` snippet that embeds the chart-only page at `url` at the default size, titled as the embed builder titles it. */
 export function embedCode(url) {
   const [width, height] = EMBED_SIZE.default;
-  return iframeCode(url, { width, height, title: t('page.title') });
+  return iframeCode(url, { width, height, title: t('page.title_embed') });
 }

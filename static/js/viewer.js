@@ -25,13 +25,6 @@ const CHARTS = {
 // The parts a viewer lays out (the controls stay above them; the analyses have a view of their own).
 const LAID_OUT = PARTS.filter((p) => p !== 'controls' && p !== 'analysis');
 
-function option(value, text) {
-  const o = document.createElement('option');
-  o.value = String(value);
-  o.textContent = text;
-  return o;
-}
-
 /**
  * A pause that lets the browser paint what was drawn so far and lets other work go first: until the
  * page's thread is idle (at most a second), so on a course page of many embeds, which share one
@@ -242,9 +235,9 @@ export function createViewer(root, { store, timeline, controls = root }) {
 
   function fillFocus() {
     const exampleName = (b) => (result.tokens ? tr('viewer.example_text', { b, text: result.tokens[b].join('') }) : tr('viewer.example', { b }));
-    focus.example?.replaceChildren(...result.inputs.map((_, b) => option(b, exampleName(b))));
-    focus.layer?.replaceChildren(...result.layers.map((_, l) => option(l, tr('viewer.layer', { layer: l + 1 }))));
-    focus.direction?.replaceChildren(...model.dirs.map((d) => option(d, tr(`direction.${d}`))));
+    focus.example?.replaceChildren(...result.inputs.map((_, b) => new Option(exampleName(b), String(b))));
+    focus.layer?.replaceChildren(...result.layers.map((_, l) => new Option(tr('viewer.layer', { layer: l + 1 }), String(l))));
+    focus.direction?.replaceChildren(...model.dirs.map((d) => new Option(tr(`direction.${d}`), d)));
     if (focus.unit) focus.unit.max = String(model.H - 1);
     syncFocus();
   }

@@ -134,7 +134,7 @@ def test_a_page_without_lang_follows_accept_language(
     page.get_by_role("button", name="임베드 코드 복사").click()
     code = page.get_by_label("복사할 텍스트").input_value()
     assert code.startswith(f'<iframe src="{app_url}/embed?preset=gru_batch&amp;lang=ko"')
-    assert 'title="RNN 시각화 도구"' in code
+    assert 'title="RNN 시각화 도구 (임베드)"' in code  # as the embed builder titles it
     expect(page.locator("[data-role=share-status]")).to_have_text("임베드 코드를 복사했습니다.")
     page.goto(f"{app_url}/embed?preset=gru_batch&lang=en")
     wait_ready(page)

@@ -2,10 +2,12 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import './catalogs.mjs';
+import './engine.mjs';
 
 import {
-  CELLS, LEARN_CONFIG, LEARN_DEFAULTS, LEARN_FIELDS, decodeLearn, encodeLearn, followEpoch, formField, sameTraining, trainRequest,
+  LEARN_CONFIG, LEARN_DEFAULTS, LEARN_FIELDS, decodeLearn, encodeLearn, followEpoch, formField, sameTraining, trainRequest,
 } from '../../static/js/learnstate.js';
+import { variants } from '../../static/js/cells.js';
 import { seededRandom } from '../../static/js/state.js';
 
 const pick = (r, values) => values[Math.floor(r() * values.length)];
@@ -46,13 +48,16 @@ test('the request names the fields of SPEC §8 and sends gru_tf1 as a GRU with r
   for (let k = 0; k < 50; k += 1) {
     const state = randomState(r);
     const request = trainRequest(state);
-    assert.deepEqual(Object.keys(request).sort(), [...LEARN_CONFIG.map((f) => f.name), 'reset_after'].sort());
+    const own = variants()[state.cell].request; // the engine's (tests/js/fixtures/engine.json)
+    assert.deepEqual(Object.keys(request).sort(), [...new Set([...LEARN_CONFIG.map((f) => f.name), ...Object.keys(own)])].sort());
     assert.ok(['rnn', 'lstm', 'gru'].includes(request.cell));
-    assert.equal(request.reset_after, state.cell !== 'gru_tf1');
+    assert.equal(request.reset_after ?? true, state.cell !== 'gru_tf1');
     assert.equal(request.cell, state.cell === 'gru_tf1' ? 'gru' : state.cell);
     for (const f of LEARN_CONFIG.filter((c) => c.name !== 'cell')) assert.equal(request[f.name], state[f.name]);
   }
-  assert.deepEqual(CELLS.map((cell) => trainRequest({ ...LEARN_DEFAULTS, cell }).cell), ['rnn', 'lstm', 'gru', 'gru']);
+  const cells = Object.keys(variants());
+  assert.deepEqual(cells, ['rnn', 'lstm', 'gru', 'gru_tf1']);
+  assert.deepEqual(cells.map((cell) => trainRequest({ ...LEARN_DEFAULTS, cell }).cell), ['rnn', 'lstm', 'gru', 'gru']);
   assert.equal(formField('reset_after'), 'cell');
   assert.equal(formField('learning_rate'), 'learning_rate');
 });
