@@ -28,10 +28,11 @@ SECURITY_HEADERS = [
 DEFAULT_CSP = (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'")
 
 
-def deadline_of(request: Request) -> Deadline:
-    """The request's deadline: ``request_timeout_s`` from its arrival."""
+def deadline_of(request: Request, seconds: float | None = None) -> Deadline:
+    """The request's deadline: ``seconds`` (default ``request_timeout_s``) from its arrival."""
     settings: Settings = request.app.state.settings
-    return Deadline(settings.request_timeout_s, request.scope.get("state", {}).get("arrived"))
+    timeout = settings.request_timeout_s if seconds is None else seconds
+    return Deadline(timeout, request.scope.get("state", {}).get("arrived"))
 
 
 async def _reject(send: Send, status: int, msg: str, kind: str, root: str) -> None:

@@ -199,7 +199,7 @@ def _per_layer(
     given: InitialState | Weights, spec: NetworkSpec, field: str
 ) -> list[dict[str, tuple[Any, Loc]]]:
     """Per layer, each direction's entry and its loc; checks the layer and direction count."""
-    layers = cast(list[Any], given.layers)  # LayerState or LayerArrays models
+    layers = cast(list[Any], given.layers)  # LayerState or LayerWeights models (pydantic)
     if len(layers) != spec.num_layers:
         raise InputError(
             (field, "layers"),

@@ -20,7 +20,7 @@ TANGENT_NUMBERS = 1 << 25  # most working numbers of connectivity's tangents (12
 class NetworkSpec:
     """Structure and options of a network: everything but weights, inputs and states."""
 
-    cell: str  # a request's "cell": one of cells.CELL_NAMES
+    cell: str  # a request's "cell": one of cells.cell_names()
     hidden_size: int
     num_layers: int = 1
     bidirectional: bool = False

@@ -130,16 +130,15 @@ class EngineHost:
         self,
         session: "TrainingSession",
         emit: Callable[[TrainedEpoch], None],
-        budget_s: float = TRAIN_TURN_S,
     ) -> None:
         """One turn of ``session`` on the engine: epochs, each handed to ``emit`` when done, until
-        ``budget_s`` has passed (at least one epoch), the last epoch, or ``session.stop()``."""
+        ``TRAIN_TURN_S`` has passed (at least one epoch), the last epoch, or ``session.stop()``."""
         started = time.perf_counter()
         if session.trainer is None:
             session.trainer = self._trainer(session.prepared)
         while not (session.finished or session.stopped):
             emit(self._train_epoch(session, session.trainer))
-            if time.perf_counter() - started >= budget_s:
+            if time.perf_counter() - started >= TRAIN_TURN_S:
                 return
 
     def _trainer(self, prepared: PreparedTraining) -> "Trainer":

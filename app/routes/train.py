@@ -14,10 +14,10 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 from starlette.types import Receive, Scope, Send
 
+from app.middleware import deadline_of
 from app.routes import api
 from app.schemas import TrainDoneEvent, TrainEpochEvent, TrainErrorEvent, TrainResult
 from app.service import Deadline
-from app.settings import Settings
 from app.training_service import TrainingService
 
 router = APIRouter(prefix="/api", tags=["train"])
@@ -138,8 +138,7 @@ TrainingsDep = Annotated[TrainingService, Depends(get_trainings)]
 
 def _deadline(request: Request) -> Deadline:
     """``train_timeout_s`` from the request's arrival (``app.middleware`` stamps it)."""
-    settings: Settings = request.app.state.settings
-    return Deadline(settings.train_timeout_s, request.scope.get("state", {}).get("arrived"))
+    return deadline_of(request, request.app.state.settings.train_timeout_s)
 
 
 async def _disconnected(request: Request) -> None:
