@@ -7,7 +7,8 @@ empty HTTP cache and no compiled code kept. In turns, ``--runs`` times each:
 
 - **/embed**: ``/embed?preset=NAME`` alone. Bytes on the wire (every response's encoded size,
   headers included, from the DevTools protocol), requests, and the time from navigation to the
-  first chart drawn (a Plotly ``.main-svg`` in the page) and to
+  first chart drawn (a Plotly ``.main-svg``, or the network's ``.chart-svg`` that
+  static/js/svgfigure.js draws without Plotly, in the page) and to
   the whole embed drawn (``<body aria-busy=false>``). Then the same page again in the same
   context: the requests a revisit still sends (answered from the network, 304s included).
 - **course page**: plain HTML with 20 ``<iframe>`` embeds (the ten presets, at step 0 and at
@@ -53,7 +54,7 @@ MARKS = """(() => {
     if (!(name in marks)) marks[name] = performance.timeOrigin + performance.now();
   };
   new MutationObserver(() => {
-    if (document.querySelector('[data-chart] .main-svg')) mark('chart');
+    if (document.querySelector('[data-chart] .main-svg, [data-chart] .chart-svg')) mark('chart');
     if (document.body && document.body.getAttribute('aria-busy') === 'false') mark('ready');
   }).observe(document, {
     subtree: true, childList: true, attributes: true, attributeFilter: ['aria-busy'],

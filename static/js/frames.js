@@ -353,7 +353,7 @@ export const network = {
     const data = [
       { type: 'scatter', mode: 'lines', ...shafts, hoverinfo: 'skip', line: { color: NET_COLORS.arrow, width: 1.4 } },
       {
-        type: 'scatter', mode: 'markers', ...heads, hoverinfo: 'skip',
+        type: 'scatter', mode: 'markers', x: heads.x, y: heads.y, hoverinfo: 'skip',
         marker: { symbol: 'triangle-up', size: 8, angle: heads.angle, color: NET_COLORS.arrow },
       },
       { type: 'scatter', mode: 'text', ...at, text: cells.map((c) => (marks ? ARROWS[c.row.direction] : '')), textfont: { color: NET_COLORS.muted, size: marks } },

@@ -1,14 +1,39 @@
-// Plotly glue: draw a figure once per run, then redraw only the shapes each step changes (never a rebuild).
+// Chart glue: draw a figure once per run, then redraw only the shapes each step changes (never a
+// rebuild). Two renderers behind one chart: Plotly, loaded the first time a Plotly chart is drawn
+// (pages name its script in <meta name=plotly>; the HTML export inlines it), and svgfigure.js for
+// the simple figures (the unrolled network), drawn at once without Plotly.
 import { PLOT_CONFIG } from './config.js';
 import { shapeUpdate } from './frames.js';
 import { messagesUnder, pageLanguage } from './i18n.js';
+import { figureMarkup, geometry, shapesMarkup } from './svgfigure.js';
+import { saveCanvas } from './table.js';
 
-const { Plotly } = window;
 // Plotly's own words (its toolbar's tooltips, its notices) in the page's language: the catalog's
 // plotly.* messages, keyed by Plotly's English as its locale dictionaries are.
 const CONFIG = {
   ...PLOT_CONFIG, locale: pageLanguage(), locales: { [pageLanguage()]: { dictionary: messagesUnder('plotly.') } },
 };
+
+let loading = null;
+/**
+ * Plotly, loaded once per page on first use: the page's own copy when it has one (the HTML export
+ * inlines it), else the script <meta name=plotly> names, from this app (the CSP allows only 'self').
+ */
+export function plotly() {
+  if (globalThis.Plotly) return Promise.resolve(globalThis.Plotly);
+  loading ??= new Promise((resolve, reject) => {
+    const src = document.querySelector('meta[name=plotly]')?.content;
+    if (!src) throw new Error('this page names no Plotly script (<meta name=plotly>)');
+    const script = Object.assign(document.createElement('script'), { src });
+    script.addEventListener('load', () => resolve(globalThis.Plotly));
+    script.addEventListener('error', () => {
+      loading = null; // a later chart tries again
+      reject(new Error(`Plotly did not load from ${src}`));
+    });
+    document.head.append(script);
+  });
+  return loading;
+}
 
 /**
  * Plotly's toolbar buttons out of the Tab order: a keyboard reader gets the chart's own PNG button
@@ -18,11 +43,64 @@ function untab(el) {
   for (const button of el.querySelectorAll('.modebar-btn')) button.tabIndex = -1;
 }
 
+/** Draws with Plotly: its toolbar, hover labels, clicks on points. */
+const PLOTLY = {
+  async react(el, data, layout, onPoint) {
+    const Plotly = await plotly();
+    const first = !el.data;
+    await Plotly.react(el, data, layout, CONFIG);
+    untab(el);
+    if (first) el.on('plotly_click', (event) => onPoint(event.points[0]));
+  },
+  async restyle(el, shapes, update) {
+    if (Object.keys(update).length) await (await plotly()).relayout(el, update);
+  },
+  async png(el, filename) {
+    return (await plotly()).downloadImage(el, { format: 'png', filename, width: el.clientWidth, height: el.clientHeight, scale: 2 });
+  },
+};
+
 /**
- * A chart in `el` drawn by `spec` (one of frames.js' Plotly charts): draw(model, opts) once per run,
- * show(step) per step. A spec with page() (the network's window) is redrawn only when the page changes.
+ * Draws with svgfigure.js, into one <svg> of the element's size. The element keeps the figure as a
+ * Plotly chart keeps it (`el.data`, `el.layout`), so a page reads any chart the same way. Hover
+ * labels are the SVG's <title>s; it reports no clicks.
  */
-export function createChart(el, spec) {
+const SVG = {
+  async react(el, data, layout) {
+    const { width = 800, height = layout.height } = layout;
+    el.innerHTML = figureMarkup(data, layout, width, height);
+    Object.assign(el, { data, layout });
+  },
+  async restyle(el, shapes, update) {
+    if (!Object.keys(update).length) return;
+    el.layout = { ...el.layout, shapes };
+    const g = geometry(el.layout, el.layout.width ?? 800, el.layout.height);
+    for (const layer of ['below', 'above']) el.querySelector(`.shapes-${layer}`).innerHTML = shapesMarkup(shapes, g, layer);
+  },
+  /** The SVG painted on a canvas at twice its pixels (as Plotly's PNGs are), saved as a PNG. */
+  async png(el, filename) {
+    const svg = el.querySelector('svg');
+    const { width, height } = svg.viewBox.baseVal;
+    const url = URL.createObjectURL(new Blob([new XMLSerializer().serializeToString(svg)], { type: 'image/svg+xml' }));
+    try {
+      const image = new Image();
+      image.src = url;
+      await image.decode();
+      const canvas = Object.assign(document.createElement('canvas'), { width: width * 2, height: height * 2 });
+      canvas.getContext('2d').drawImage(image, 0, 0, width * 2, height * 2);
+      saveCanvas(canvas, filename);
+    } finally {
+      URL.revokeObjectURL(url);
+    }
+  },
+};
+
+/**
+ * A chart in `el` drawn by `spec` (one of frames.js' figures) with `renderer` (Plotly unless
+ * given): draw(model, opts) once per run, show(step) per step. A spec with page() (the network's
+ * window) is redrawn only when the page changes.
+ */
+export function createChart(el, spec, renderer = PLOTLY) {
   let model = null;
   let opts = {};
   let shapes = [];
@@ -31,12 +109,14 @@ export function createChart(el, spec) {
   // The size in pixels, always given: without it Plotly reads the element's computed style on every
   // update (a forced style recalculation, a fifth of the playback time on large runs). A fitted chart
   // (/embed, presenter mode) takes its height from the page too.
-  const size = () => ({ width: el.clientWidth || undefined, ...(el.closest('.fit') ? { height: el.clientHeight || undefined } : {}) });
+  // Sizes the element does not have (0: not laid out) are left to the figure.
+  const size = () => Object.fromEntries(Object.entries({ width: el.clientWidth, ...(el.closest('.fit') ? { height: el.clientHeight } : {}) })
+    .filter(([, px]) => px));
   // A new size is a new figure (the panels, ticks and network columns are laid out for the pixels they
-  // have), drawn at the step shown.
+  // have), drawn at the step shown. A chart taken off screen (another pane) keeps its figure.
   new ResizeObserver(async () => {
     const { width, height = el.layout?.height } = size();
-    if (!el.data || (width === el.layout.width && height === el.layout.height)) return;
+    if (!el.data || !width || (width === el.layout.width && height === el.layout.height)) return;
     opts = { ...opts, ...size() };
     await render();
     await chart.show(at);
@@ -44,17 +124,10 @@ export function createChart(el, spec) {
 
   async function render() {
     const figure = spec.figure(model, opts);
-    const layout = { ...figure.layout, ...size() };
-    const first = !el.data;
     shapes = figure.layout.shapes;
-    await Plotly.react(el, figure.data, layout, CONFIG);
-    untab(el);
-    if (first) {
-      el.on('plotly_click', (event) => {
-        const point = event.points[0];
-        if (clickHandler && point?.data.meta) clickHandler(point.data.meta, point);
-      });
-    }
+    await renderer.react(el, figure.data, { ...figure.layout, ...size() }, (point) => {
+      if (clickHandler && point?.data.meta) clickHandler(point.data.meta, point);
+    });
   }
 
   const chart = {
@@ -79,11 +152,11 @@ export function createChart(el, spec) {
       const next = spec.frame(model, step, opts);
       const update = shapeUpdate(shapes, next);
       shapes = next;
-      if (Object.keys(update).length) await Plotly.relayout(el, update);
+      await renderer.restyle(el, next, update);
     },
     /** Save the chart as a PNG file. */
     png(filename) {
-      return Plotly.downloadImage(el, { format: 'png', filename, width: el.clientWidth, height: el.clientHeight, scale: 2 });
+      return renderer.png(el, filename);
     },
     /** Call handler(trace meta, point) when a data point is clicked. */
     onClick(handler) {
@@ -92,3 +165,6 @@ export function createChart(el, spec) {
   };
   return chart;
 }
+
+/** A chart of a simple figure (svgfigure.js: the unrolled network) drawn without Plotly. */
+export const createSvgChart = (el, spec) => createChart(el, spec, SVG);

@@ -65,6 +65,15 @@ function paint(ctx, node, origin, colors) {
   ctx.fillText(node.textContent, x + box.width / 2, y + box.height / 2);
 }
 
+/** Save a canvas as the PNG file `filename`.png. */
+export function saveCanvas(canvas, filename) {
+  canvas.toBlob((blob) => {
+    const url = URL.createObjectURL(blob);
+    element('a', { href: url, download: `${filename}.png` }).click();
+    URL.revokeObjectURL(url);
+  });
+}
+
 /**
  * A chart in `el` drawn by `spec` (frames.js' gates) as tables: draw(model, opts) once per run,
  * show(step) per step, png(filename) saves what is on screen.
@@ -146,11 +155,7 @@ export function createTable(el, spec) {
       ctx.fillRect(0, 0, origin.width, origin.height);
       for (const node of el.querySelectorAll('caption, th, td, .scale-labels span')) paint(ctx, node, origin);
       paint(ctx, el.querySelector('.scale-bar'), origin, figure.scale.colors);
-      canvas.toBlob((blob) => {
-        const url = URL.createObjectURL(blob);
-        element('a', { href: url, download: `${filename}.png` }).click();
-        URL.revokeObjectURL(url);
-      });
+      saveCanvas(canvas, filename);
     },
     /** Call handler({layer, direction}, {x: unit}) when a cell is clicked. */
     onClick(handler) {

@@ -14,13 +14,14 @@ import { fitPanes } from './fit.js';
 import { gates, heatValues, heatmaps, lines, network, runDetails, shortVector, viewModel } from './frames.js';
 import { t as tr } from './i18n.js';
 import { explain, positionAt } from './math.js';
-import { createChart } from './plot.js';
+import { createChart, createSvgChart } from './plot.js';
 import { PARTS } from './state.js';
 import { createTable, dataTable } from './table.js';
 
-// Each chart: its spec (frames.js) and what draws it (Plotly, or tables for the gates).
+// Each chart: its spec (frames.js) and what draws it: Plotly, SVG without Plotly for the network
+// (the first chart, so a page shows it before Plotly has loaded), tables for the gates.
 const CHARTS = {
-  network: [network, createChart], heatmaps: [heatmaps, createChart], gates: [gates, createTable], lines: [lines, createChart],
+  network: [network, createSvgChart], heatmaps: [heatmaps, createChart], gates: [gates, createTable], lines: [lines, createChart],
 };
 // The parts a viewer lays out (the controls stay above them; the analyses have a view of their own).
 const LAID_OUT = PARTS.filter((p) => p !== 'controls' && p !== 'analysis');

@@ -281,7 +281,7 @@ def test_a_cell_without_gates_says_so(page: Page, app_url: str) -> None:
 
 def test_presenter_mode_enlarges_text(page: Page, app_url: str) -> None:
     open_viewer(page, f"{app_url}/?preset=hello_sequence")
-    size = "document.querySelector('[data-chart=network]')._fullLayout.font.size"
+    size = "document.querySelector('[data-chart=network]').layout.font.size"
     normal = page.evaluate(size)
     page.get_by_role("button", name="Presenter mode").click()
     expect(page.get_by_role("button", name="Presenter mode")).to_have_attribute(

@@ -104,7 +104,7 @@ def test_presenter_mode_shows_network_states_gates_and_math_on_one_screen(
     assert scrolled_regions(page) == []  # the math shows every line
     # Large type: in proportion to the screen, 22 px on a 1080-line projector.
     root_px = page.evaluate("parseFloat(getComputedStyle(document.documentElement).fontSize)")
-    chart_px = page.evaluate("document.querySelector('[data-chart=network]')._fullLayout.font.size")
+    chart_px = page.evaluate("document.querySelector('[data-chart=network]').layout.font.size")
     assert root_px >= height / 50 - 0.5 and chart_px >= 12 * height / 1080 * 1.5 - 0.5
     page.context.close()
     assert console_errors == []
@@ -184,16 +184,23 @@ def test_embed_lays_out_only_the_parts_hide_leaves(page: Page, app_url: str) -> 
 def test_embed_draws_only_the_charts_of_its_pane(page: Page, app_url: str) -> None:
     """The pane buttons' row is counted before the charts are drawn: at 800 x 450 a bidirectional
     LSTM's first pane is the network alone, and the states and unit lines, on other panes, are not
-    drawn (each a Plotly chart of its own: 0.1 s of a cold embed) until their pane is chosen."""
+    drawn (each a Plotly chart of its own: 0.1 s of a cold embed) until their pane is chosen. The
+    network is drawn without Plotly, so Plotly's script is not even loaded until then."""
+    scripts: list[str] = []
+    page.on("request", lambda r: r.resource_type == "script" and scripts.append(r.url))
     page.set_viewport_size({"width": 800, "height": 450})
     open_viewer(page, f"{app_url}/embed?preset=bidirectional_lstm")
     assert panes(page)[0] == "Network", panes(page)
     assert visible_parts(page) == ["network"]
-    drawn = "(el) => Boolean(el.querySelector('.main-svg'))"
+    drawn = "(el) => Boolean(el.querySelector('svg.main-svg, svg.chart-svg'))"
     assert page.locator("[data-chart=network]").evaluate(drawn)
     assert not page.locator("[data-chart=heatmaps]").evaluate(drawn)
     assert not page.locator("[data-chart=lines]").evaluate(drawn)
+    assert not page.evaluate("'Plotly' in window")
+    assert not [url for url in scripts if "plotly" in url], scripts
     show_pane(page, panes(page).index("States"))
     assert visible_parts(page) == ["heatmaps"]
     assert page.locator("[data-chart=heatmaps]").evaluate(drawn)
+    assert page.evaluate("'Plotly' in window")
+    assert len([url for url in scripts if "plotly" in url]) == 1, scripts
     assert fit_problems(page, 11) == []

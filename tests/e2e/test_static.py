@@ -19,7 +19,7 @@ from tests.e2e.viewer import wait_ready
 pytestmark = pytest.mark.e2e
 
 YEAR = "public, max-age=31536000, immutable"
-HASHED = re.compile(r'(?:src|href)="(/static/[0-9a-f]{12}/[^"]+)"')
+HASHED = re.compile(r'(?:src|href|content)="(/static/[0-9a-f]{12}/[^"]+)"')
 
 
 def fetch(url: str, **headers: str) -> tuple[int, dict[str, str], bytes]:
@@ -100,7 +100,7 @@ def test_a_module_the_bundler_refuses_is_loaded_unbundled(tmp_path: Path) -> Non
 
 
 def test_plotly_bundle_holds_only_the_traces_the_app_draws(page: Page, app_url: str) -> None:
-    page.goto(f"{app_url}/embed?preset=lstm_batch")
+    page.goto(f"{app_url}/?preset=lstm_batch")  # its states are Plotly's: it loads Plotly
     wait_ready(page)
     traces = page.evaluate("() => Object.keys(Plotly.PlotSchema.get().traces).sort()")
     assert traces == ["heatmap", "scatter"]

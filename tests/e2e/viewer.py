@@ -1,4 +1,5 @@
-"""What the viewer has drawn, read from the page (Plotly's data and layout, and the SVG)."""
+"""What the viewer has drawn, read from the page (each chart's data and layout, as Plotly keeps
+them and static/js/plot.js' SVG charts keep them too, and the SVG)."""
 
 import time
 from urllib.parse import urlparse
@@ -22,9 +23,9 @@ DRAWN_JS = """(root) => {
     label: root.querySelector('[data-role=step-label]').textContent,
     current: rects.filter((s) => s.fillcolor === '#fdb863').map((s) => s.x0 + 0.32),
     padding: rects.filter((s) => s.fillcolor === '#d9d9d9').map((s) => s.x0 + 0.32),
-    outputs: [...net.querySelectorAll('.shapelayer text')].map((n) => n.textContent)
+    outputs: [...net.querySelectorAll('.shape text')].map((n) => n.textContent)
       .filter(Boolean),
-    boxFills: [...net.querySelectorAll('.shapelayer path')].map((p) => p.style.fill),
+    boxFills: [...net.querySelectorAll('.shape rect')].map((r) => r.getAttribute('fill')),
     cursors: heat.layout.shapes.filter((s) => !s.fillcolor).map((s) => s.x0 + 0.5),
     cursorPaths: [...heat.querySelectorAll('.shapelayer path')].map((p) => p.getAttribute('d')),
     heatmaps: heat.data.map((t) => ({
@@ -74,7 +75,7 @@ OVERLAPS_JS = """(root) => {
     .filter((b) => b.r.width > 0 && b.r.height > 0);
   const hit = (a, b) => a.left < b.right - 1 && b.left < a.right - 1
     && a.top < b.bottom - 1 && b.top < a.bottom - 1;
-  const network = '[data-chart=network] .textpoint text, [data-chart=network] .shapelayer text';
+  const network = '[data-chart=network] .textpoint, [data-chart=network] .shape text';
   const texts = boxes(`.annotation-text, .xtick text, .ytick text, .colorbar text, ${network}`);
   const titles = boxes('[data-chart=heatmaps] .annotation-text');
   const plots = boxes('[data-chart=heatmaps] .nsewdrag');
