@@ -1,10 +1,13 @@
 """GET /api/cells: the engine's cell declarations as the front end reads them (docs/CELLS.md),
 and runs that agree with them."""
 
+import re
+
 import numpy as np
 import pytest
 
 from app.engine.cells import VARIANTS
+from app.i18n import catalog
 from app.schemas import CellDescription
 
 FIELDS = [
@@ -73,3 +76,15 @@ def test_openapi_documents_the_cells_route(client):
     schema = client.get("/openapi.json").json()
     assert "/api/cells" in schema["paths"]
     assert "CellDescription" in schema["components"]["schemas"]
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_the_main_pages_cell_menu_lists_the_declared_cells(client, lang):
+    """One option per cell of the request the engine declares (a variant such as GRU's
+    reset_after is a field of its own), in declaration order, titled in the page's language."""
+    page = client.get(f"/?lang={lang}").text
+    menu = page.split('<select id="f-cell"', 1)[1].split("</select>", 1)[0]
+    options = re.findall(r'<option value="(\w+)">([^<]*)</option>', menu)
+    cells = list(dict.fromkeys(v.request["cell"] for v in VARIANTS.values()))
+    assert [value for value, _ in options] == cells and len(cells) >= 3
+    assert [title for _, title in options] == [catalog(lang)[f"form.cell_{c}"] for c in cells]
