@@ -43,7 +43,7 @@ from app.cache import ResultCache
 from app.engine.config import NetworkSpec
 from app.engine.weights import weights_sha256
 from app.errors import InputError, Loc, Overloaded
-from app.executors.base import EngineRun, Executor
+from app.executors.base import EngineRun, Executor, Rates
 from app.presets import presets
 from app.results import Encoding, build_result, to_json
 from app.schemas import RunRequest, TrainRequest
@@ -107,20 +107,17 @@ class Flights:
         return len(self._tasks)
 
 
-class WorkRates:
+class WorkRates(Rates):
     """Units of preparation work per second, by kind, learnt from what the pool ran: body bytes
     read, multiply-adds of seeded weights (the QR), numbers written. Starting rates are this
     2-core machine's, single-threaded; the first measured jobs take over."""
 
     def __init__(self) -> None:
-        self.rates = {"body": 5e7, "weights": 3e9, "write": 1e7}
-
-    def estimate_s(self, kind: str, units: float) -> float:
-        return units / self.rates[kind]
+        super().__init__(body=5e7, weights=3e9, write=1e7)
 
     def observe(self, kind: str, units: float, seconds: float) -> None:
-        if seconds > 0.005 and units > 0:  # averaged as seconds per unit (CostModel.observe)
-            self.rates[kind] = 1 / (0.8 / self.rates[kind] + 0.2 * seconds / units)
+        if seconds > 0.005 and units > 0:  # shorter jobs measure the clock, not the rate
+            self.learn(kind, units, seconds)
 
 
 # The deadline of the request a flight serves, for the preparation it queues (set by
@@ -159,7 +156,7 @@ class PreparePool:
                 "(setting prepare_queue_size): try again shortly",
                 retry_after_s=2,
             )
-        estimate = self.rates.estimate_s(kind, units)
+        estimate = self.rates.seconds(kind, units)
         deadline = _DEADLINE.get()
         wait = self._backlog_s / self.settings.prepare_threads
         if (

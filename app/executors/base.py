@@ -92,6 +92,24 @@ def connectivity_macs(prepared: PreparedRun) -> int:
     return connectivity_cost(prepared.spec, batch, steps, size)[0]
 
 
+class Rates:
+    """Units of work per second, by kind, each learnt as a moving average of the seconds per
+    unit measured (what an estimate multiplies), the newest job weighing 0.2. The engine's
+    ``CostModel`` and the preparation threads' rates (``app.service.PreparePool``) both learn
+    this way."""
+
+    def __init__(self, **start: float) -> None:
+        self.rates = dict(start)
+
+    def seconds(self, kind: str, units: float) -> float:
+        """The seconds ``units`` of ``kind`` take at the rate learnt so far."""
+        return units / self.rates[kind]
+
+    def learn(self, kind: str, units: float, seconds: float) -> None:
+        """``seconds`` measured for ``units`` of ``kind``."""
+        self.rates[kind] = 1 / (0.8 / self.rates[kind] + 0.2 * seconds / units)
+
+
 class CostModel:
     """Seconds of a run: ``fixed_s + run / run_rate + connectivity / connectivity_rate``, in
     multiply-adds, each rate learnt from the jobs that took long enough to measure it (the
@@ -100,13 +118,13 @@ class CostModel:
 
     def __init__(self, fixed_s: float = 0.002) -> None:
         self.fixed_s = fixed_s
-        self.rates = {"run": 1.5e9, "connectivity": 3e10}
+        self.rates = Rates(run=1.5e9, connectivity=3e10)
 
     def estimate_s(self, prepared: PreparedRun) -> float:
         return (
             self.fixed_s
-            + run_macs(prepared) / self.rates["run"]
-            + connectivity_macs(prepared) / self.rates["connectivity"]
+            + self.rates.seconds("run", run_macs(prepared))
+            + self.rates.seconds("connectivity", connectivity_macs(prepared))
             + prepared.numbers * 5e-9
         )
 
@@ -115,11 +133,9 @@ class CostModel:
 
         Only jobs large enough that their multiply-adds, not the fixed cost of a call, take
         most of the time teach the rate (``LEARN_FROM``: about 13 ms at the starting rates); a
-        preset that took 25 ms on a busy machine says nothing about its 100 multiply-adds. The
-        average is of seconds per multiply-add, what an estimate multiplies."""
+        preset that took 25 ms on a busy machine says nothing about its 100 multiply-adds."""
         if macs >= LEARN_FROM[kind] and seconds > self.fixed_s:
-            per_mac = (seconds - self.fixed_s) / macs
-            self.rates[kind] = 1 / (0.8 / self.rates[kind] + 0.2 * per_mac)
+            self.rates.learn(kind, macs, seconds - self.fixed_s)
 
 
 LEARN_FROM = {"run": 2e7, "connectivity": 4e8}  # multiply-adds of a job that teaches its rate

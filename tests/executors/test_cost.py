@@ -2,6 +2,7 @@
 
 from app.executors.base import LEARN_FROM, CostModel, connectivity_macs, run_macs
 from app.schemas import RunRequest
+from app.service import WorkRates
 from app.settings import Settings
 from app.validation import prepare_run
 
@@ -32,3 +33,17 @@ def test_small_jobs_teach_nothing_however_long_they_took():
     before = cost.estimate_s(run)
     cost.observe("run", run_macs(run), 0.05)  # a busy machine's fixed cost, not the rate
     assert run_macs(run) < LEARN_FROM["run"] and cost.estimate_s(run) == before
+
+
+def test_the_preparation_threads_learn_their_rates_as_the_engine_does():
+    """One moving average (``Rates``) behind both: seconds per unit, the newest job 0.2."""
+    rates = WorkRates()
+    start = rates.seconds("weights", 1e9)
+    rates.observe("weights", 1e9, 0.004)  # under 5 ms: the clock, not the rate
+    assert rates.seconds("weights", 1e9) == start
+    rates.observe("weights", 1e9, 2.0)  # a slow machine: 2 s where 1/3 s was expected
+    assert abs(rates.seconds("weights", 1e9) - (0.8 * start + 0.2 * 2.0)) < 1e-12
+    for _ in range(60):
+        rates.observe("weights", 1e9, 2.0)
+    assert abs(rates.seconds("weights", 1e9) - 2.0) < 1e-3
+    assert rates.seconds("body", 5e7) == 1.0  # each kind apart
