@@ -19,6 +19,9 @@ class EngineRun:
 
     network: "NetworkRun"
     meta: dict[str, Any] = field(default_factory=dict)  # tensorflow, device, compute_ms, executor
+    # Of compute_ms, the seconds of the run alone (the rest is its analyses): what the cost
+    # model learns from (CostModel.learn_from), here and in the web tier of the Ray executor.
+    run_s: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -136,6 +139,13 @@ class CostModel:
         preset that took 25 ms on a busy machine says nothing about its 100 multiply-adds."""
         if macs >= LEARN_FROM[kind] and seconds > self.fixed_s:
             self.rates.learn(kind, macs, seconds - self.fixed_s)
+
+    def learn_from(self, prepared: PreparedRun, run: EngineRun) -> None:
+        """What ``run`` of ``prepared`` took: the run's rate from ``run_s``, connectivity's from
+        the rest of ``compute_ms`` (trajectories cost next to nothing)."""
+        self.observe("run", run_macs(prepared), run.run_s)
+        rest = run.meta["compute_ms"] / 1000 - run.run_s
+        self.observe("connectivity", connectivity_macs(prepared), rest)
 
 
 LEARN_FROM = {"run": 2e7, "connectivity": 4e8}  # multiply-adds of a job that teaches its rate

@@ -22,8 +22,6 @@ from app.executors.base import (
     EngineRun,
     TrainedEpoch,
     TrainSnapshot,
-    connectivity_macs,
-    run_macs,
 )
 from app.presets import presets
 from app.schemas import TrainRequest
@@ -103,15 +101,15 @@ class EngineHost:
         if prepared.analysis:
             network = analyse(*prepared.run_arguments, network, prepared.analysis, device=device)
         seconds = time.perf_counter() - started
-        self.cost.observe("run", run_macs(prepared), plain)
-        self.cost.observe("connectivity", connectivity_macs(prepared), seconds - plain)
         meta = {
             "tensorflow": self.tensorflow_version,
             "device": device,
             "compute_ms": round(seconds * 1000, 3),
             "executor": self.executor,
         }
-        return EngineRun(network, meta)
+        run = EngineRun(network, meta, run_s=plain)
+        self.cost.learn_from(prepared, run)
+        return run
 
     # ---- training (SPEC section 8) ------------------------------------------------------------
 

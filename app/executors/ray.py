@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 
 from app.errors import Overloaded
-from app.executors.base import CostModel, EngineRun, TrainedEpoch, TrainSnapshot, run_macs
+from app.executors.base import CostModel, EngineRun, TrainedEpoch, TrainSnapshot
 from app.executors.local import LocalExecutor
 from app.settings import Settings
 from app.training import PreparedTraining
@@ -106,9 +106,9 @@ class EngineReplica:
         self.executor.start()
         self.executor.wait_ready(STARTUP_TIMEOUT_S)
 
-    async def run(self, prepared: PreparedRun) -> tuple[Wire, dict[str, Any]]:
+    async def run(self, prepared: PreparedRun) -> tuple[Wire, dict[str, Any], float]:
         run = await self.executor.run(prepared)
-        return _to_wire(run.network), run.meta
+        return _to_wire(run.network), run.meta, run.run_s
 
     async def train(self, prepared: PreparedTraining) -> AsyncGenerator[Wire, None]:
         trained = self.executor.train(prepared)
@@ -275,13 +275,13 @@ class RayExecutor:
         self._in_flight += 1
         self._backlog_s += estimate
         try:
-            wire, meta = await self._call(prepared)
+            wire, meta, run_s = await self._call(prepared)
         finally:
             self._in_flight -= 1
             self._backlog_s = max(0.0, self._backlog_s - estimate)
-        if not prepared.analysis:  # compute_ms counts the analyses too: learn from plain runs
-            self.cost.observe("run", run_macs(prepared), meta["compute_ms"] / 1000)
-        return EngineRun(_from_wire(wire), meta)
+        run = EngineRun(_from_wire(wire), meta, run_s)
+        self.cost.learn_from(prepared, run)  # the run's rate and connectivity's, as a replica's own
+        return run
 
     async def train(self, prepared: PreparedTraining) -> AsyncGenerator[TrainedEpoch, None]:
         """Train ``prepared`` on one replica, each epoch streamed back as it is done. Closing
@@ -311,7 +311,7 @@ class RayExecutor:
             error = self._connected.exception()
             raise Overloaded(f"the engine replicas failed to start: {error}", retry_after_s=5)
 
-    async def _call(self, prepared: PreparedRun) -> tuple[Wire, dict[str, Any]]:
+    async def _call(self, prepared: PreparedRun) -> tuple[Wire, dict[str, Any], float]:
         for attempt in (1, 2):
             try:
                 return await self._handle.run.remote(prepared)

@@ -1,6 +1,6 @@
 """The engine's cost model, which admission uses to refuse at once what cannot finish in time."""
 
-from app.executors.base import LEARN_FROM, CostModel, connectivity_macs, run_macs
+from app.executors.base import LEARN_FROM, CostModel, EngineRun, connectivity_macs, run_macs
 from app.schemas import RunRequest
 from app.service import WorkRates
 from app.settings import Settings
@@ -47,3 +47,16 @@ def test_the_preparation_threads_learn_their_rates_as_the_engine_does():
         rates.observe("weights", 1e9, 2.0)
     assert abs(rates.seconds("weights", 1e9) - 2.0) < 1e-3
     assert rates.seconds("body", 5e7) == 1.0  # each kind apart
+
+
+def test_a_run_teaches_its_rate_and_its_connectivitys_apart():
+    """``learn_from``: the run's seconds (``run_s``) teach the run's rate, the rest of
+    ``compute_ms`` connectivity's (what both executors learn from, Ray's web tier included)."""
+    analysed = prepared(analysis=["connectivity"])
+    cost = CostModel()
+    for _ in range(60):  # runs at 1e8 multiply-adds a second, connectivity at 1e9
+        run_s = cost.fixed_s + run_macs(analysed) / 1e8
+        total_s = run_s + connectivity_macs(analysed) / 1e9
+        cost.learn_from(analysed, EngineRun(None, {"compute_ms": total_s * 1000}, run_s))
+    assert abs(cost.rates.rates["run"] / 1e8 - 1) < 1e-3
+    assert abs(cost.rates.rates["connectivity"] / 1e9 - 1) < 1e-2

@@ -6,6 +6,7 @@ compared as ``?encoding=b64`` bodies: equal base64 is equal float32 bits.
 """
 
 import json
+import math
 import os
 import random
 import threading
@@ -192,6 +193,19 @@ def test_random_configurations_are_identical_to_the_local_executor(ray_app, loca
     for config, answer in zip(configs, answers, strict=True):
         expected = local_client.post("/api/run?encoding=b64", json=config)
         assert_identical(answer, expected, f"seed {SEED}: {json.dumps(config)[:300]}")
+
+
+def test_the_web_tier_learns_connectivitys_rate_from_the_replicas(ray_app):
+    """Admission in the web tier prices a run and its connectivity at rates learnt apart, as the
+    in-process executor does: from the seconds the replica measured for each."""
+    client, _ = ray_app
+    rates = executor_of(client).cost.rates.rates
+    before = dict(rates)
+    values = [[[math.sin(t)] for t in range(200)]]  # 1.6 times the multiply-adds that teach
+    config = {"cell": "lstm", "hidden_size": 64, "input": {"values": values}}
+    response = client.post("/api/run", json={**config, "analysis": ["connectivity"]})
+    assert response.status_code == 200, response.text
+    assert rates["connectivity"] != before["connectivity"]
 
 
 def without_timings(value):
