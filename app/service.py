@@ -294,7 +294,14 @@ class RunService:
         return prepare_run(parse_request(read_json(body), ("body",)), self.settings)
 
     async def prepare_config(self, config: str) -> PreparedRun:
-        """The run ``?config=`` asks for, checked exactly as a POST body is."""
+        """The run ``?config=`` asks for, checked exactly as a POST body is, and prepared once
+        for all who ask for it meanwhile: a class downloading one export at once (the exports
+        prepare outside ``answer``'s flight) draws its seeded weights once, not once a reader."""
+        digest = _digest(config.encode("utf-8", "surrogatepass"))
+        task, _ = self.flights.join(("config", digest), lambda: self._prepare_config(config))
+        return await asyncio.shield(task)
+
+    async def _prepare_config(self, config: str) -> PreparedRun:
         try:
             value = read_json(config.encode("utf-8", "surrogatepass"))
             return await self._prepare(parse_request(value, ("query", "config")))

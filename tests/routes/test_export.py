@@ -2,6 +2,7 @@
 Jupyter kernels, the CSV against the JSON number for number, the HTML's inlined run."""
 
 import ast
+import asyncio
 import base64
 import copy
 import csv
@@ -12,13 +13,18 @@ import re
 import time
 from urllib.parse import quote
 
+import httpx
 import nbformat
 import numpy as np
 import pytest
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
+from app import service as service_module
+from app.main import create_app
 from app.presets import presets
+from app.settings import Settings
+from app.validation import prepare_run
 from tests.routes.conftest import LIMITS
 
 KINDS = ["notebook", "html", "csv"]
@@ -134,6 +140,34 @@ def test_exports_read_the_run_the_service_caches(client):
     finally:
         executor.run = real_run
     assert len(calls) == 1
+
+
+def test_a_class_exporting_one_configuration_at_once_prepares_it_once(monkeypatch):
+    """Thirty readers ask at once for the exports of one configuration large enough that its
+    seeded weights are drawn on a preparation thread: they are drawn once (before: once a
+    reader, thirty draws queued on the two preparation threads)."""
+    app = create_app(Settings(warm_presets=False))
+    config = {"cell": "lstm", "hidden_size": 96, "seed": 7, "input": {"text": ["class"]}}
+    query = config_query(config)
+    prepared = []
+
+    def counting(request, settings):
+        prepared.append(request.hidden_size)
+        time.sleep(0.2)  # long enough for every reader to arrive meanwhile
+        return prepare_run(request, settings)
+
+    monkeypatch.setattr(service_module, "prepare_run", counting)
+
+    async def scenario():
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+                asks = [client.get(f"/api/export/{KINDS[k % 3]}?{query}") for k in range(30)]
+                return await asyncio.gather(*asks, client.get(f"/api/run?{query}"))
+
+    responses = asyncio.run(scenario())
+    assert [r.status_code for r in responses] == [200] * 31
+    assert prepared == [96]
 
 
 @pytest.mark.parametrize(
