@@ -75,19 +75,27 @@ export function fieldName(field) {
   return field;
 }
 
+/** An error about the request field `field` ("" for the whole request): {field, name (fieldName), message}. */
+export const fieldError = (field, message) => ({ field, name: fieldName(field), message });
+
+/** One field error as a line of text: "name: message", the message alone for the whole request. */
+export const fieldErrorLine = ({ name, message }) => (name ? t('status.field_error', { field: name, message }) : message);
+
+/** Field errors as text, one line each: a page's status where no form shows them beside their fields. */
+export const fieldErrorsText = (errors) => errors.map(fieldErrorLine).join('\n');
+
 /**
  * The request fields a FastAPI error detail names, each with its name (fieldName) and message (errorText): loc
  * ["body", "input", "text", 0] (POST) or ["query", "config", "input", "text", 0] (GET) becomes
  * "input.text.0" ("" for the whole request).
  */
 export function fieldErrors(detail) {
-  if (detail === undefined || detail === null) return [{ field: '', name: '', message: t('error.request_failed') }];
-  if (!Array.isArray(detail)) return [{ field: '', name: '', message: errorText({ msg: String(detail) }) }];
+  if (detail === undefined || detail === null) return [fieldError('', t('error.request_failed'))];
+  if (!Array.isArray(detail)) return [fieldError('', errorText({ msg: String(detail) }))];
   return detail.map((e) => {
     const loc = e.loc ?? [];
     const root = FIELD_ROOTS.find((r) => r.every((part, k) => loc[k] === part)) ?? loc.slice(0, 1);
-    const field = loc.slice(root.length).join('.');
-    return { field, name: fieldName(field), message: errorText(e) };
+    return fieldError(loc.slice(root.length).join('.'), errorText(e));
   });
 }
 

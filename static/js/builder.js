@@ -3,6 +3,7 @@
 // builderView is pure (the code itself is state.js' iframeCode); createBuilder wires the form.
 import { EMBED_SIZE } from './config.js';
 import { t } from './i18n.js';
+import { copyText } from './share.js';
 import { EMBED_PARTS, iframeCode } from './state.js';
 
 const clampInt = (value, [lo, hi], fallback) => (Number.isFinite(value) ? Math.max(lo, Math.min(hi, Math.round(value))) : fallback);
@@ -68,14 +69,8 @@ export function createBuilder(section, { embedUrl, steps }) {
     timer = setTimeout(update, 400);
   });
   form.addEventListener('submit', (event) => event.preventDefault());
-  section.querySelector('[data-action=copy-code]').addEventListener('click', async () => {
-    try {
-      await navigator.clipboard.writeText(code.value);
-      copied.textContent = t('builder.copied');
-    } catch {
-      code.select();
-      copied.textContent = t('share.select_to_copy');
-    }
+  section.querySelector('[data-action=copy-code]').addEventListener('click', () => {
+    copyText(code.value, { box: code, status: copied, copied: 'builder.copied' });
   });
   field('step').max = String(steps());
 

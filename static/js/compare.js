@@ -3,7 +3,7 @@
 // configuration; the colour scales the columns share (comparison.js); the presets menu, the cell
 // picker, share buttons and the URL. The first column's viewer fills the shared bar's menus and
 // step report, as they are the same for every column.
-import { ApiError, fetchPresets, runAnalysed } from './api.js';
+import { ApiError, fetchPresets, fieldErrorsText, runAnalysed } from './api.js';
 import { variant } from './cells.js';
 import {
   columnRequest, columnState, columnsOf, comparisonRefusal, decodeComparison, sharedScales,
@@ -79,7 +79,7 @@ function makeColumns(keys) {
 /** The page's message for a failure of its runs (a refused field named, as /embed does). */
 function failure(error) {
   if (error instanceof InputError) return error.message;
-  return error.fields.map((e) => (e.name ? t('status.field_error', { field: e.name, message: e.message }) : e.message)).join('\n');
+  return fieldErrorsText(error.fields);
 }
 
 async function run() {

@@ -1,5 +1,5 @@
 // The configuration panel: state <-> form controls, conditional fields, and errors next to fields.
-import { t } from './i18n.js';
+import { fieldErrorLine } from './api.js';
 import { FIELDS, parseValues, shapedInitialState, textLines } from './state.js';
 
 const CONFIG = FIELDS.filter((f) => f.config);
@@ -83,7 +83,7 @@ export function createForm(form, { onSubmit, fields = CONFIG }) {
         const slot = errorSlots
           .filter((s) => s.dataset.errorFor && (field === s.dataset.errorFor || field.startsWith(`${s.dataset.errorFor}.`)))
           .sort((a, b) => b.dataset.errorFor.length - a.dataset.errorFor.length)[0] ?? general;
-        const text = !field || field === slot.dataset.errorFor ? message : t('status.field_error', { field: name, message });
+        const text = !field || field === slot.dataset.errorFor ? message : fieldErrorLine({ name, message });
         slot.textContent = slot.textContent ? `${slot.textContent}\n${text}` : text;
         slot.hidden = false;
         for (const el of describedBy(slot)) el.setAttribute('aria-invalid', 'true');

@@ -2,7 +2,7 @@
 // the URL's state (learnstate.js) and the keys of two timelines: the epoch (the training's charts)
 // and the step (the viewer, showing the network at the epoch's snapshot). The training streams in
 // (learnstream.js); the charts are learnframes.js' and the viewer is the app's own.
-import { ApiError } from './api.js';
+import { ApiError, fieldErrorsText } from './api.js';
 import { COMPACT_WIDTH, EPOCH_SPEEDS, LEARN_SIDE_TABLE_STEPS } from './config.js';
 import { createForm } from './form.js';
 import { pageLanguage, t } from './i18n.js';
@@ -189,7 +189,7 @@ function showError(error) {
     form.showErrors(error.fields.map((e) => ({ ...e, field: formField(e.field) })));
     text('status', t('learnpage.not_trained'));
   } else {
-    text('status', error.fields.map((e) => (e.name ? t('status.field_error', { field: e.name, message: e.message }) : e.message)).join('\n'));
+    text('status', fieldErrorsText(error.fields));
   }
 }
 

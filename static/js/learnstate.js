@@ -1,10 +1,10 @@
 // Pure: the Learn page's state (/learn and /embed?learn=1) as one declared object, its URL form, the
 // training request it makes (SPEC §8) and which epoch the page shows while a training streams in.
-// The fields are declared like state.js' FIELDS and read and written by its parseField/formatField;
+// The fields are declared like state.js' FIELDS and go to and from the URL by its decodeFields/encodeFields:
 // a URL holds only the fields that differ from their defaults, and always the language.
 import { DEFAULT_EPOCH_SPEED, DEFAULT_SPEED } from './config.js';
 import { variant, variants } from './cells.js';
-import { formatField, parseField } from './state.js';
+import { decodeFields, encodeFields, formatField } from './state.js';
 
 /** The parts of the Learn page that `hide=` can name, besides the viewer's own (state.js PARTS). */
 export const LEARN_PARTS = ['loss', 'predictions', 'probabilities'];
@@ -44,28 +44,10 @@ export const LEARN_CONFIG = LEARN_FIELDS.filter((f) => f.config);
 export const LEARN_DEFAULTS = Object.freeze(Object.fromEntries(LEARN_FIELDS.map((f) => [f.name, f.default])));
 
 /** The state a query string describes: each well-formed field given overrides its default. */
-export function decodeLearn(search) {
-  const params = new URLSearchParams(search);
-  const state = { ...LEARN_DEFAULTS };
-  for (const f of LEARN_FIELDS) {
-    if (!params.has(f.name)) continue;
-    const value = parseField(f, params.get(f.name));
-    if (value !== undefined) state[f.name] = value;
-  }
-  return state;
-}
+export const decodeLearn = (search) => decodeFields(LEARN_FIELDS, search, LEARN_DEFAULTS);
 
 /** The query string of a state: every field that differs from its default (none that is null), and the `always` ones. */
-export function encodeLearn(state) {
-  const params = new URLSearchParams();
-  for (const f of LEARN_FIELDS) {
-    const value = state[f.name];
-    if (value === null || value === undefined) continue;
-    if (!f.always && f.default !== null && formatField(f, value) === formatField(f, f.default)) continue;
-    params.set(f.name, formatField(f, value));
-  }
-  return params.toString();
-}
+export const encodeLearn = (state) => encodeFields(LEARN_FIELDS, state, LEARN_DEFAULTS);
 
 /** Whether two states make the same training request. */
 export const sameTraining = (a, b) => LEARN_CONFIG.every((f) => formatField(f, a[f.name]) === formatField(f, b[f.name]));

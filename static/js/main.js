@@ -1,6 +1,6 @@
 // Wiring only: the store (the URL's state), the presets menu, the form, the player, the viewer, the
 // weights, the embed builder and the share buttons.
-import { ApiError, fetchPresets, fieldName, runAnalysed } from './api.js';
+import { ApiError, fetchPresets, fieldError, fieldErrorsText, runAnalysed } from './api.js';
 import { createBuilder } from './builder.js';
 import { COMPACT_WIDTH } from './config.js';
 import { createForm } from './form.js';
@@ -99,9 +99,9 @@ async function run() {
     status.textContent = busy ? t('status.busy', { message: error.message }) : t('status.not_run');
     // The charts of the last run stay, greyed and marked as not this configuration's.
     if (result) viewer.markStale(true);
-    const errors = error instanceof InputError ? [{ field: error.field, name: fieldName(error.field), message: error.message }] : error.fields;
+    const errors = error instanceof InputError ? [fieldError(error.field, error.message)] : error.fields;
     if (form) form.showErrors(errors);
-    else status.textContent = errors.map((e) => (e.name ? t('status.field_error', { field: e.name, message: e.message }) : e.message)).join('\n');
+    else status.textContent = fieldErrorsText(errors);
   } finally {
     form?.busy(false);
     document.body.setAttribute('aria-busy', 'false');

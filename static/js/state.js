@@ -87,7 +87,38 @@ export const parseField = (f, text) => PARSE[f.type](text, f);
 /** A field's URL text. */
 export const formatField = (f, value) => (FORMAT[f.type] ?? String)(value);
 
+// A value's URL text, undefined for no value (null or undefined).
+const urlText = (f, value) => (value === null || value === undefined ? undefined : formatField(f, value));
+
 const same = (a, b) => (Array.isArray(a) ? a.join(',') === b.join(',') : a === b);
+
+/**
+ * The URL machinery of any declared fields (FIELDS here, learnstate.js' LEARN_FIELDS): `base` with
+ * each of `fields` that the query string `search` gives well-formed (a malformed one keeps its base).
+ */
+export function decodeFields(fields, search, base) {
+  const params = new URLSearchParams(search);
+  const state = { ...base };
+  for (const f of fields) {
+    if (!params.has(f.name)) continue;
+    const value = parseField(f, params.get(f.name));
+    if (value !== undefined) state[f.name] = value;
+  }
+  return state;
+}
+
+/**
+ * The query string of `state`'s `fields`, in their order: the `always` ones and every other whose
+ * URL text differs from `base`'s; a field with no value (null or undefined) is left out.
+ */
+export function encodeFields(fields, state, base) {
+  const params = new URLSearchParams();
+  for (const f of fields) {
+    const text = urlText(f, state[f.name]);
+    if (text !== undefined && (f.always || text !== urlText(f, base[f.name]))) params.set(f.name, text);
+  }
+  return params.toString();
+}
 
 function baseOf(preset, presets) {
   const found = presets?.[preset];
@@ -96,26 +127,15 @@ function baseOf(preset, presets) {
 
 /** The state a query string describes: `preset=NAME` (if known) then each field given overrides the defaults. */
 export function decodeState(search, presets = {}) {
-  const params = new URLSearchParams(search);
-  const state = { ...baseOf(params.get('preset'), presets) };
-  for (const f of FIELDS) {
-    if (f.name === 'preset' || !params.has(f.name)) continue;
-    const value = parseField(f, params.get(f.name));
-    if (value !== undefined) state[f.name] = value;
-  }
-  return state;
+  const base = baseOf(new URLSearchParams(search).get('preset'), presets);
+  return { ...decodeFields(FIELDS, search, base), preset: base.preset }; // the preset is the base's: a known one, or none
 }
 
 /** The query string of a state: its preset (if any) and every field that differs from that base. */
 export function encodeState(state, presets = {}) {
   const base = baseOf(state.preset, presets);
-  const params = new URLSearchParams();
-  for (const f of FIELDS) {
-    const value = state[f.name];
-    if (!f.always && (f.name === 'preset' ? !base.preset : same(value, base[f.name]))) continue;
-    params.set(f.name, formatField(f, value));
-  }
-  return params.toString();
+  // The preset is written when it is the base (a known one), as a change from no preset.
+  return encodeFields(FIELDS, { ...state, preset: base.preset }, { ...base, preset: DEFAULTS.preset });
 }
 
 /** Whether two states make the same run request. */

@@ -6,7 +6,7 @@ import { catalog } from './catalogs.mjs';
 import './engine.mjs';
 
 import {
-  ApiError, errorText, expectedNumbers, fieldErrors, runAnalysed, runNetwork, runRequest,
+  ApiError, errorText, expectedNumbers, fieldError, fieldErrorLine, fieldErrors, fieldErrorsText, runAnalysed, runNetwork, runRequest,
 } from '../../static/js/api.js';
 import { maxAnalysisSteps } from '../../static/js/cells.js';
 import { COMPACT_NUMBERS, GET_QUERY_BYTES } from '../../static/js/config.js';
@@ -63,6 +63,22 @@ test("pydantic's rules are said in the page's language, the app's own quoted in 
     useCatalog('en', catalog('en'));
   }
   assert.equal(errorText({ type: 'greater_than_equal', msg: 'no number here' }), 'no number here'); // a rule it cannot read is quoted
+});
+
+test('field errors become text in one way: "name: message" a line, the message alone for the whole request', () => {
+  assert.deepEqual(fieldError('sequence_length.0', 'is 9'), { field: 'sequence_length.0', name: 'sequence lengths [0]', message: 'is 9' });
+  assert.deepEqual(fieldError('', 'refused'), { field: '', name: '', message: 'refused' });
+  assert.equal(fieldErrorLine(fieldError('hidden_size', 'must be a whole number')), 'hidden size: must be a whole number');
+  assert.equal(fieldErrorLine(fieldError('', 'Not Found')), 'Not Found');
+  assert.equal(fieldErrorsText(fieldErrors(SERVER_ERRORS.slice(0, 2))), 'hidden size: must be greater than or equal to 1\nlayers: must be a whole number');
+  assert.equal(fieldErrorsText(fieldErrors(null)), 'request failed');
+  assert.equal(fieldErrorsText([]), '');
+  useCatalog('ko', catalog('ko'));
+  try {
+    assert.equal(fieldErrorsText(fieldErrors(SERVER_ERRORS.slice(0, 1))), '은닉 크기: 1 이상이어야 합니다');
+  } finally {
+    useCatalog('en', catalog('en'));
+  }
 });
 
 test('an unchanged preset is fetched by name and a short configuration as GET ?config=', () => {

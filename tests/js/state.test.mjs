@@ -5,7 +5,7 @@ import './catalogs.mjs';
 import './engine.mjs';
 
 import {
-  DEFAULTS, FIELDS, InputError, arange, decodeState, describeValues, embedCode, encodeState,
+  DEFAULTS, FIELDS, InputError, arange, decodeFields, decodeState, describeValues, embedCode, encodeFields, encodeState,
   parseValues, requestFromState, seededRandom, stateFromConfig,
 } from '../../static/js/state.js';
 
@@ -56,6 +56,26 @@ test('a preset URL names the preset and only the fields changed from it', () => 
 test('an unknown preset or a malformed value falls back to the defaults', () => {
   const state = decodeState('?preset=nope&hidden_size=abc&cell=transformer&bidirectional=1', PRESETS);
   assert.deepEqual(state, { ...DEFAULTS, bidirectional: true });
+});
+
+test('any declared fields go to and from the URL by one machinery: over a base, in their order, none without a value', () => {
+  const fields = [
+    { name: 'n', type: 'int', default: 3 },
+    { name: 'at', type: 'int', default: null },
+    { name: 'on', type: 'bool', default: false },
+    { name: 'parts', type: 'list', default: [] },
+    { name: 'lang', type: 'enum', values: ['en', 'ko'], default: 'en', always: true },
+  ];
+  const base = { n: 3, at: null, on: false, parts: [], lang: 'en' };
+  assert.equal(encodeFields(fields, base, base), 'lang=en'); // `always` fields whatever the base
+  assert.equal(encodeFields(fields, { ...base, parts: ['a', 'b'], n: 4, at: 0, on: true }, base), 'n=4&at=0&on=1&parts=a%2Cb&lang=en');
+  assert.equal(encodeFields(fields, { lang: 'ko', n: undefined }, base), 'lang=ko'); // no value: left out
+  assert.equal(encodeFields(fields, { ...base, n: 4 }, { ...base, n: 4 }), 'lang=en'); // what the base holds is not repeated
+  assert.deepEqual(decodeFields(fields, '?n=7&at=2&on=1&parts=x,,y&lang=ko', base), { n: 7, at: 2, on: true, parts: ['x', 'y'], lang: 'ko' });
+  assert.deepEqual(decodeFields(fields, new URLSearchParams('n=1.5&on=maybe&lang=fr&other=1'), base), base); // malformed: the base's
+  assert.deepEqual(decodeFields(fields, '', { ...base, extra: 1 }), { ...base, extra: 1 }); // the base's other keys kept
+  const state = { n: 0, at: 9, on: false, parts: ['p'], lang: 'ko' };
+  assert.deepEqual(decodeFields(fields, encodeFields(fields, state, base), base), state);
 });
 
 test('a preset configuration becomes the same request again', () => {
