@@ -3,7 +3,7 @@
 // default. A URL holds only the fields that differ from its base: the defaults, or the preset it
 // names; and always the page's language, so a link opens in the language it was copied in.
 import { cellNames, defaultVariants, variantOf } from './cells.js';
-import { EMBED_SIZE } from './config.js';
+import { DEFAULT_SPEED, EMBED_SIZE } from './config.js';
 import { t } from './i18n.js';
 
 /**
@@ -34,7 +34,7 @@ export const FIELDS = [
   { name: 'layer', type: 'int', default: 0 },
   { name: 'direction', type: 'enum', values: ['forward', 'backward'], default: 'forward' },
   { name: 'unit', type: 'int', default: 0 },
-  { name: 'speed', type: 'float', default: 2 },
+  { name: 'speed', type: 'float', default: DEFAULT_SPEED },
   { name: 'presenter', type: 'bool', default: false },
   { name: 'autoplay', type: 'bool', default: false },
   { name: 'hide', type: 'list', default: [] },
