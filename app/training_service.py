@@ -11,8 +11,9 @@ What the routes of ``/api/train`` call (``app.service`` is its counterpart for r
    once, then the rest as they come.
 3. **Deadline.** A training has ``train_timeout_s`` from its first request's arrival, waiting
    included; still running then, it stops and its followers get 503.
-4. **Cancel.** A training stops as soon as nobody follows it any more (every client went away):
-   no further turn is queued, and the turn in progress ends after its epoch.
+4. **Cancel.** A training stops as soon as nobody follows it any more (every client went away),
+   or when the app shuts down (``stop``, from the lifespan, as the run service stops): no
+   further turn is queued, and the turn in progress ends after its epoch.
 5. **Cache.** Trainings are deterministic: a finished one's JSON response and its event stream
    are kept in the run cache (``app.cache``), so a repeated request costs no engine time.
 
@@ -108,6 +109,14 @@ class TrainingService:
     def __len__(self) -> int:
         """Trainings running or waiting for a slot."""
         return len(self._flights)
+
+    async def stop(self) -> None:
+        """Stop every training running or waiting (the app shuts down): each is cancelled, its
+        requests get 503, its turn in progress ends after its epoch and no other is queued."""
+        tasks = [flight.task for flight in self._flights.values() if flight.task is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     # ---- preparation --------------------------------------------------------------------------
 

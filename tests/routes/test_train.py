@@ -2,6 +2,7 @@
 the stream against the JSON, the cache, limits, and a real server for what needs sockets:
 concurrency, runs during a training, disconnects, the deadline."""
 
+import asyncio
 import json
 import logging
 import secrets
@@ -221,22 +222,26 @@ def server():
 
 
 class Turns:
-    """Counts the engine's training turns (and the threads they ran on)."""
+    """Counts the engine's training turns (and the threads they ran on, and those running)."""
 
     def __init__(self, app, monkeypatch):
         engine = app.state.service.executor.engine
-        self.count, self.threads, original = 0, set(), engine.train_turn
+        self.count, self.running, self.threads, original = 0, 0, set(), engine.train_turn
 
         def counted(*args, **kwargs):
             self.count += 1
+            self.running += 1
             self.threads.add(threading.current_thread().name)
-            return original(*args, **kwargs)
+            try:
+                return original(*args, **kwargs)
+            finally:
+                self.running -= 1
 
         monkeypatch.setattr(engine, "train_turn", counted)
 
 
 def trainings(app):
-    return len(app.state.trainings) if hasattr(app.state, "trainings") else 0
+    return len(app.state.trainings)
 
 
 def wait_until(condition, timeout_s=10.0):
@@ -352,6 +357,45 @@ def test_a_training_past_its_deadline_ends_with_an_error_event(server, monkeypat
     assert all(name == "epoch" for name, _ in streamed[:-1])
     response = http.post("/api/train", json={**LONG, "seed": 9})
     assert response.status_code == 503 and "train_timeout_s" in response.json()["detail"]
+
+
+def test_shutdown_stops_every_training_and_waits_for_its_turn(monkeypatch, caplog):
+    """Leaving the lifespan (the server stopping) cancels the trainings running and waiting:
+    their requests get 503 at once, the turn in progress ends, no other runs, the engine
+    thread has ended when the shutdown returns, and nothing is logged as an error."""
+    app = create_app(Settings(warm_presets=False, max_concurrent_trainings=1))
+
+    async def scenario():
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+            async with app.router.lifespan_context(app):
+                executor = app.state.service.executor
+                await asyncio.to_thread(executor.wait_ready, 120)
+                turns = Turns(app, monkeypatch)
+                posted = asyncio.ensure_future(http.post("/api/train", json=LONG, timeout=60))
+                config = json.dumps({**LONG, "seed": 1})  # one of the two waits for the slot
+                streamed = asyncio.ensure_future(
+                    http.get("/api/train", params={"config": config}, timeout=60)
+                )
+                while turns.count < 2 or len(app.state.trainings) < 2:
+                    await asyncio.sleep(0.02)
+                stopping = time.monotonic()
+            stopped_s = time.monotonic() - stopping
+            answered = await asyncio.wait_for(asyncio.gather(posted, streamed), 5)
+        return executor, turns, stopped_s, answered
+
+    with caplog.at_level(logging.ERROR):
+        executor, turns, stopped_s, (post, stream) = asyncio.run(scenario())
+        count = turns.count
+        time.sleep(0.3)
+    assert stopped_s < 5 and turns.running == 0 and not executor._thread.is_alive()
+    assert turns.count == count  # no turn after the shutdown
+    assert post.status_code == 503 and "stopped" in post.json()["detail"]
+    streamed = list(events(stream.text.splitlines()))  # its epochs, if it had the slot
+    assert stream.status_code == 200 and all(name == "epoch" for name, _ in streamed[:-1])
+    name, error = streamed[-1]
+    assert name == "error" and error["status"] == 503 and "stopped" in error["detail"]
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
 
 
 def test_a_diverging_training_is_refused_naming_the_learning_rate(client):
