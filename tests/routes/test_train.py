@@ -12,6 +12,7 @@ import time
 import httpx
 import numpy as np
 import pytest
+from fastapi.testclient import TestClient
 from uvicorn.config import Config
 from uvicorn.server import Server
 
@@ -105,6 +106,26 @@ def test_repeated_requests_are_answered_from_the_cache_and_the_stream_replays_it
 
 def snap(result, epoch):
     return next((s for s in result["snapshots"] if s["epoch"] == epoch), None)
+
+
+def test_a_finished_training_is_cached_once_as_its_stream_and_a_post_is_rebuilt_from_it():
+    """One copy in the cache: the event stream. A POST answered from the cache gets the bytes
+    the training answered, rebuilt from that stream; the cache holds nothing more."""
+    app = create_app(Settings(warm_presets=False))  # an empty cache, nothing warming into it
+    text = 'hi,"snapshot":}\\\n\n'  # what the stream and the JSON are split at, in a string
+    config = {"cell": "gru", "epochs": 9, "snapshot_every": 4, "text": text}
+    with TestClient(app) as client:
+        app.state.service.executor.wait_ready(timeout_s=120)
+        cache = app.state.service.cache
+        first = client.post("/api/train", json=config)
+        assert first.status_code == 200 and first.headers["x-cache"] == "miss"
+        footprint = cache.size
+        streamed = client.get("/api/train", params={"config": json.dumps(config)})
+        again = client.post("/api/train", json=config)
+    assert again.headers["x-cache"] == "hit" and again.content == first.content
+    assert len(cache) == 1 and cache.size == footprint == len(streamed.content)
+    names = [name for name, _ in events(streamed.text.splitlines())]
+    assert names == ["epoch"] * 10 + ["done"]
 
 
 BAD = [
