@@ -1,5 +1,6 @@
-"""The dependencies routes declare: the settings, the run service (tests override them), and the
-run a query names (``GET /api/run`` and every ``/api/export`` route take the same query)."""
+"""The dependencies routes declare: the settings, the run and training services (tests override
+them), and the run a query names (``GET /api/run`` and every ``/api/export`` route take the same
+query)."""
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from app.errors import InputError
 from app.presets import presets
 from app.service import RunService
 from app.settings import Settings, get_settings
+from app.training_service import TrainingService
 from app.validation import PreparedRun
 
 
@@ -19,8 +21,15 @@ def get_service(request: Request) -> RunService:
     return request.app.state.service
 
 
+def get_trainings(request: Request) -> TrainingService:
+    """The app's training service (made in the lifespan beside the run service, sharing its
+    executor, cache and preparation threads)."""
+    return request.app.state.trainings
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 ServiceDep = Annotated[RunService, Depends(get_service)]
+TrainingsDep = Annotated[TrainingService, Depends(get_trainings)]
 
 CONFIG = Query(
     min_length=1, description="The run configuration as URL-encoded JSON (the POST body)."

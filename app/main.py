@@ -1,4 +1,5 @@
-"""Application factory: lifespan (start and warm the executor), middleware, static, routers."""
+"""Application factory: lifespan (the run and training services, the executor started and
+warmed; on shutdown, the trainings stopped first), middleware, static, routers."""
 
 import asyncio
 from collections.abc import AsyncIterator
@@ -15,6 +16,7 @@ from app.middleware import RequestLimits, SecurityHeaders
 from app.routes import api, assets, docs, export, health, pages, train
 from app.service import RunService
 from app.settings import Settings, get_settings
+from app.training_service import TrainingService
 
 
 def create_app(settings: Settings | None = None, executor: Executor | None = None) -> FastAPI:
@@ -25,7 +27,8 @@ def create_app(settings: Settings | None = None, executor: Executor | None = Non
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         service = RunService(settings, executor or make_executor(settings))
-        app.state.service = service
+        trainings = TrainingService(settings, service.executor, service.cache, service.pool)
+        app.state.service, app.state.trainings = service, trainings
         service.executor.start()
         asyncio.get_running_loop().run_in_executor(None, static_tree().warm)
         warming = asyncio.ensure_future(service.warm()) if settings.warm_presets else None
@@ -34,7 +37,8 @@ def create_app(settings: Settings | None = None, executor: Executor | None = Non
         finally:
             if warming is not None:
                 warming.cancel()
-            await asyncio.to_thread(service.executor.stop)  # it may wait on Ray: off the loop
+            await trainings.stop()  # their turns end before the engine does
+            await asyncio.to_thread(service.executor.stop)  # it waits (engine, Ray): off the loop
             service.stop()
 
     app = FastAPI(

@@ -12,10 +12,13 @@ explicitly (``run_at``), so a snapshot's ``run`` is a run result built by ``/api
 and its ``config`` sent to ``POST /api/run`` gives it back.
 
 JSON is written a piece at a time: each epoch's history entry and snapshot once, and both the
-stream's events and the JSON response are made of those same bytes.
+stream's events and the JSON response are made of those same bytes. A finished training is kept
+as its stream alone; its JSON response is put together again from the stream's bytes
+(``stream_response``), never written twice.
 """
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -176,6 +179,10 @@ def snapshot_entry(trained: "TrainedEpoch") -> bytes:
     )
 
 
+Piece = bytes | memoryview  # a piece of JSON: written now, or a slice of cached bytes
+SNAPSHOT_KEY = b',"snapshot":'  # what an epoch event adds to its history entry
+
+
 def event(name: str, data: bytes) -> bytes:
     """One server-sent event (orjson writes no newline, so ``data`` is one line)."""
     return b"event: " + name.encode() + b"\ndata: " + data + b"\n\n"
@@ -183,7 +190,7 @@ def event(name: str, data: bytes) -> bytes:
 
 def epoch_event(history: bytes, snapshot: bytes | None) -> bytes:
     """``event: epoch``: the history entry, with ``"snapshot"`` when the epoch has one."""
-    data = history if snapshot is None else history[:-1] + b',"snapshot":' + snapshot + b"}"
+    data = history if snapshot is None else history[:-1] + SNAPSHOT_KEY + snapshot + b"}"
     return event("epoch", data)
 
 
@@ -194,31 +201,68 @@ def training_meta(last: "TrainedEpoch", compute_ms: float) -> dict[str, Any]:
     return {**meta, "compute_ms": round(compute_ms, 3)}
 
 
-def tail(prepared: PreparedTraining, meta: dict[str, Any]) -> bytes:
-    """The response without its history and snapshots: the data of ``event: done``."""
-    request = prepared.request
-    return orjson.dumps(
-        {"config": request.model_dump(), "vocabulary": request.vocabulary, "meta": meta}
-    )
-
-
-def response(
-    prepared: PreparedTraining, meta: dict[str, Any], history: list[bytes], snapshots: list[bytes]
-) -> bytes:
-    """The JSON response, from the same pieces as the stream's events."""
-    request = prepared.request
+def _head(request: TrainRequest) -> bytes:
+    """What the JSON response and the tail both begin with: ``{"config":…,"vocabulary":…,``."""
     return b"".join(
         [
             b'{"config":',
             orjson.dumps(request.model_dump()),
             b',"vocabulary":',
             orjson.dumps(request.vocabulary),
-            b',"history":[',
+            b",",
+        ]
+    )
+
+
+def tail(prepared: PreparedTraining, meta: dict[str, Any]) -> bytes:
+    """The response without its history and snapshots: the data of ``event: done``."""
+    return _head(prepared.request) + b'"meta":' + orjson.dumps(meta) + b"}"
+
+
+def response(
+    prepared: PreparedTraining, done: Piece, history: Sequence[Piece], snapshots: Sequence[Piece]
+) -> bytes:
+    """The JSON response, from the same pieces as the stream's events: the tail (``done``, the
+    data of ``event: done``) with the history and the snapshots put in before its ``meta``."""
+    head = _head(prepared.request)
+    return b"".join(
+        [
+            head,
+            b'"history":[',
             b",".join(history),
             b'],"snapshots":[',
             b",".join(snapshots),
-            b'],"meta":',
-            orjson.dumps(meta),
-            b"}",
+            b"],",
+            done[len(head) :],
         ]
     )
+
+
+def _event_data(stream: bytes) -> list[tuple[int, int]]:
+    """Where each event's data lies in ``stream``, events as ``event`` writes them: each ends
+    at the first blank line (its data is one line of JSON, which escapes every newline)."""
+    spans, start = [], 0
+    while start < len(stream):
+        end = stream.index(b"\n\n", start)
+        spans.append((stream.index(b"\ndata: ", start, end) + len(b"\ndata: "), end))
+        start = end + 2
+    return spans
+
+
+def stream_response(prepared: PreparedTraining, stream: bytes) -> bytes:
+    """The JSON response from the training's whole event stream (the one copy the cache keeps
+    of a finished training): its epoch events hold the history entries and the snapshots, its
+    ``done`` event the tail. A snapshot epoch's data is split at the first ``SNAPSHOT_KEY``:
+    the history entry's own keys come before it, and no JSON string holds a bare ``"``."""
+    view = memoryview(stream)
+    *epochs, (done, end) = _event_data(stream)
+    history: list[Piece] = []
+    snapshots: list[Piece] = []
+    for epoch, (start, stop) in enumerate(epochs):
+        if prepared.is_snapshot(epoch):
+            split = stream.index(SNAPSHOT_KEY, start, stop)
+            history.append(bytes(view[start:split]) + b"}")
+            snapshots.append(view[split + len(SNAPSHOT_KEY) : stop - 1])
+        else:
+            history.append(view[start:stop])
+    return response(prepared, view[done:end], history, snapshots)

@@ -11,10 +11,13 @@ What the routes of ``/api/train`` call (``app.service`` is its counterpart for r
    once, then the rest as they come.
 3. **Deadline.** A training has ``train_timeout_s`` from its first request's arrival, waiting
    included; still running then, it stops and its followers get 503.
-4. **Cancel.** A training stops as soon as nobody follows it any more (every client went away):
-   no further turn is queued, and the turn in progress ends after its epoch.
-5. **Cache.** Trainings are deterministic: a finished one's JSON response and its event stream
-   are kept in the run cache (``app.cache``), so a repeated request costs no engine time.
+4. **Cancel.** A training stops as soon as nobody follows it any more (every client went away),
+   or when the app shuts down (``stop``, from the lifespan, as the run service stops): no
+   further turn is queued, and the turn in progress ends after its epoch.
+5. **Cache.** Trainings are deterministic: a finished one is kept in the run cache
+   (``app.cache``) once, as its event stream, which a repeated stream replays and from whose
+   bytes a repeated POST's JSON is put together (``app.training.stream_response``), so a
+   repeated request costs no engine time and a training no more than its size of the cache.
 
 Each epoch is written to JSON once, by the flight, off the event loop when its snapshot is large
 (``app.training``: the stream's events and the JSON response are made of the same bytes).
@@ -53,12 +56,13 @@ from app.training import (
     prepare_training,
     response,
     snapshot_entry,
+    stream_response,
     tail,
     training_meta,
 )
 
 log = logging.getLogger("rnnvis.training")
-STREAM = "sse"  # the cache's name for a training's whole event stream (its JSON is "json")
+STREAM = "sse"  # the cache's name for a training's whole event stream (its only encoding)
 
 
 class TrainingFlight:
@@ -108,6 +112,14 @@ class TrainingService:
     def __len__(self) -> int:
         """Trainings running or waiting for a slot."""
         return len(self._flights)
+
+    async def stop(self) -> None:
+        """Stop every training running or waiting (the app shuts down): each is cancelled, its
+        requests get 503, its turn in progress ends after its epoch and no other is queued."""
+        tasks = [flight.task for flight in self._flights.values() if flight.task is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     # ---- preparation --------------------------------------------------------------------------
 
@@ -165,9 +177,9 @@ class TrainingService:
     async def answer(self, prepared: PreparedTraining, deadline: Deadline) -> tuple[bytes, str]:
         """The training's JSON response, and where it came from (``X-Cache``): the cache
         (``hit``), a training in progress (``shared``) or one started now (``miss``)."""
-        cached = self.cache.get_bytes(prepared.key, "json")
+        cached = self.cache.get_bytes(prepared.key, STREAM)
         if cached is not None:
-            return cached, "hit"
+            return stream_response(prepared, cached), "hit"
         flight, started = self._join(prepared, deadline)
         async with aclosing(self._frames(flight)) as frames:
             async for _ in frames:
@@ -269,10 +281,9 @@ class TrainingService:
                 flight.frames.append(epoch_event(history[-1], snapshot))
                 flight.changed()
         assert last is not None  # the last epoch always has a snapshot
-        meta = training_meta(last, compute_ms)
-        flight.body = response(prepared, meta, history, snapshots)
-        flight.last = event("done", tail(prepared, meta))
-        self.cache.put_bytes(prepared.key, "json", flight.body)
+        done = tail(prepared, training_meta(last, compute_ms))
+        flight.body = response(prepared, done, history, snapshots)
+        flight.last = event("done", done)
         self.cache.put_bytes(prepared.key, STREAM, b"".join([*flight.frames, flight.last]))
 
 

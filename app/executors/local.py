@@ -60,7 +60,11 @@ class LocalExecutor:
         self._submit_nowait(RUN, self._load, 0.0, self._startup)
 
     def stop(self) -> None:
+        """End the engine thread after its job in progress (nothing queued runs) and wait for
+        it, up to the time after which that job would count as a hang (``stalled``)."""
         self._jobs.put((-1, -1, None, None, 0.0))  # before anything queued
+        if self._thread.is_alive():
+            self._thread.join(self.settings.request_timeout_s + STALL_GRACE_S)
 
     def wait_ready(self, timeout_s: float) -> None:
         """Block until warm; re-raise what went wrong during start-up."""

@@ -9,16 +9,16 @@ import asyncio
 from collections.abc import AsyncGenerator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 from starlette.types import Receive, Scope, Send
 
+from app.deps import TrainingsDep
 from app.middleware import deadline_of
 from app.routes import api
 from app.schemas import TrainDoneEvent, TrainEpochEvent, TrainErrorEvent, TrainResult
 from app.service import Deadline
-from app.training_service import TrainingService
 
 router = APIRouter(prefix="/api", tags=["train"])
 
@@ -119,21 +119,6 @@ class EventStream(StreamingResponse):
             await super().__call__(scope, receive, send)
         finally:
             await self.events.aclose()
-
-
-def get_trainings(request: Request) -> TrainingService:
-    """The app's training service, made on first use beside its run service (sharing its
-    executor, cache and preparation threads)."""
-    state, runs = request.app.state, request.app.state.service
-    trainings = getattr(state, "trainings", None)
-    if trainings is None or trainings.executor is not runs.executor:
-        trainings = state.trainings = TrainingService(
-            runs.settings, runs.executor, runs.cache, runs.pool
-        )
-    return trainings
-
-
-TrainingsDep = Annotated[TrainingService, Depends(get_trainings)]
 
 
 def _deadline(request: Request) -> Deadline:

@@ -2,6 +2,7 @@
 the stream against the JSON, the cache, limits, and a real server for what needs sockets:
 concurrency, runs during a training, disconnects, the deadline."""
 
+import asyncio
 import json
 import logging
 import secrets
@@ -11,6 +12,7 @@ import time
 import httpx
 import numpy as np
 import pytest
+from fastapi.testclient import TestClient
 from uvicorn.config import Config
 from uvicorn.server import Server
 
@@ -104,6 +106,26 @@ def test_repeated_requests_are_answered_from_the_cache_and_the_stream_replays_it
 
 def snap(result, epoch):
     return next((s for s in result["snapshots"] if s["epoch"] == epoch), None)
+
+
+def test_a_finished_training_is_cached_once_as_its_stream_and_a_post_is_rebuilt_from_it():
+    """One copy in the cache: the event stream. A POST answered from the cache gets the bytes
+    the training answered, rebuilt from that stream; the cache holds nothing more."""
+    app = create_app(Settings(warm_presets=False))  # an empty cache, nothing warming into it
+    text = 'hi,"snapshot":}\\\n\n'  # what the stream and the JSON are split at, in a string
+    config = {"cell": "gru", "epochs": 9, "snapshot_every": 4, "text": text}
+    with TestClient(app) as client:
+        app.state.service.executor.wait_ready(timeout_s=120)
+        cache = app.state.service.cache
+        first = client.post("/api/train", json=config)
+        assert first.status_code == 200 and first.headers["x-cache"] == "miss"
+        footprint = cache.size
+        streamed = client.get("/api/train", params={"config": json.dumps(config)})
+        again = client.post("/api/train", json=config)
+    assert again.headers["x-cache"] == "hit" and again.content == first.content
+    assert len(cache) == 1 and cache.size == footprint == len(streamed.content)
+    names = [name for name, _ in events(streamed.text.splitlines())]
+    assert names == ["epoch"] * 10 + ["done"]
 
 
 BAD = [
@@ -221,22 +243,26 @@ def server():
 
 
 class Turns:
-    """Counts the engine's training turns (and the threads they ran on)."""
+    """Counts the engine's training turns (and the threads they ran on, and those running)."""
 
     def __init__(self, app, monkeypatch):
         engine = app.state.service.executor.engine
-        self.count, self.threads, original = 0, set(), engine.train_turn
+        self.count, self.running, self.threads, original = 0, 0, set(), engine.train_turn
 
         def counted(*args, **kwargs):
             self.count += 1
+            self.running += 1
             self.threads.add(threading.current_thread().name)
-            return original(*args, **kwargs)
+            try:
+                return original(*args, **kwargs)
+            finally:
+                self.running -= 1
 
         monkeypatch.setattr(engine, "train_turn", counted)
 
 
 def trainings(app):
-    return len(app.state.trainings) if hasattr(app.state, "trainings") else 0
+    return len(app.state.trainings)
 
 
 def wait_until(condition, timeout_s=10.0):
@@ -352,6 +378,45 @@ def test_a_training_past_its_deadline_ends_with_an_error_event(server, monkeypat
     assert all(name == "epoch" for name, _ in streamed[:-1])
     response = http.post("/api/train", json={**LONG, "seed": 9})
     assert response.status_code == 503 and "train_timeout_s" in response.json()["detail"]
+
+
+def test_shutdown_stops_every_training_and_waits_for_its_turn(monkeypatch, caplog):
+    """Leaving the lifespan (the server stopping) cancels the trainings running and waiting:
+    their requests get 503 at once, the turn in progress ends, no other runs, the engine
+    thread has ended when the shutdown returns, and nothing is logged as an error."""
+    app = create_app(Settings(warm_presets=False, max_concurrent_trainings=1))
+
+    async def scenario():
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+            async with app.router.lifespan_context(app):
+                executor = app.state.service.executor
+                await asyncio.to_thread(executor.wait_ready, 120)
+                turns = Turns(app, monkeypatch)
+                posted = asyncio.ensure_future(http.post("/api/train", json=LONG, timeout=60))
+                config = json.dumps({**LONG, "seed": 1})  # one of the two waits for the slot
+                streamed = asyncio.ensure_future(
+                    http.get("/api/train", params={"config": config}, timeout=60)
+                )
+                while turns.count < 2 or len(app.state.trainings) < 2:
+                    await asyncio.sleep(0.02)
+                stopping = time.monotonic()
+            stopped_s = time.monotonic() - stopping
+            answered = await asyncio.wait_for(asyncio.gather(posted, streamed), 5)
+        return executor, turns, stopped_s, answered
+
+    with caplog.at_level(logging.ERROR):
+        executor, turns, stopped_s, (post, stream) = asyncio.run(scenario())
+        count = turns.count
+        time.sleep(0.3)
+    assert stopped_s < 5 and turns.running == 0 and not executor._thread.is_alive()
+    assert turns.count == count  # no turn after the shutdown
+    assert post.status_code == 503 and "stopped" in post.json()["detail"]
+    streamed = list(events(stream.text.splitlines()))  # its epochs, if it had the slot
+    assert stream.status_code == 200 and all(name == "epoch" for name, _ in streamed[:-1])
+    name, error = streamed[-1]
+    assert name == "error" and error["status"] == 503 and "stopped" in error["detail"]
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
 
 
 def test_a_diverging_training_is_refused_naming_the_learning_rate(client):
