@@ -2,6 +2,7 @@
 warmed; on shutdown, the trainings stopped first), middleware, static, routers."""
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -18,6 +19,21 @@ from app.service import RunService
 from app.settings import Settings, get_settings
 from app.training_service import TrainingService
 
+log = logging.getLogger(__name__)
+
+
+def _logged(future: "asyncio.Future[None]", what: str) -> "asyncio.Future[None]":
+    """``future``, whose failure is logged when it ends: start-up work that no request awaits
+    (warming the presets, compressing the static files) fails loudly, not at garbage collection
+    as an exception "never retrieved", or not at all."""
+
+    def done(ended: "asyncio.Future[None]") -> None:
+        if not ended.cancelled() and ended.exception() is not None:
+            log.error("%s failed", what, exc_info=ended.exception())
+
+    future.add_done_callback(done)
+    return future
+
 
 def create_app(settings: Settings | None = None, executor: Executor | None = None) -> FastAPI:
     """Build the app. The executor (``settings.executor``'s, unless one is given) starts and
@@ -30,13 +46,14 @@ def create_app(settings: Settings | None = None, executor: Executor | None = Non
         trainings = TrainingService(settings, service.executor, service.cache, service.pool)
         app.state.service, app.state.trainings = service, trainings
         service.executor.start()
-        asyncio.get_running_loop().run_in_executor(None, static_tree().warm)
-        warming = asyncio.ensure_future(service.warm()) if settings.warm_presets else None
+        loop = asyncio.get_running_loop()
+        _logged(loop.run_in_executor(None, static_tree().warm), "compressing the static files")
+        warming = _logged(asyncio.ensure_future(service.warm()), "warming the presets")
         try:
             yield
         finally:
-            if warming is not None:
-                warming.cancel()
+            warming.cancel()
+            await asyncio.wait([warming])  # ended (its failure, if any, logged) before the engine
             await trainings.stop()  # their turns end before the engine does
             await asyncio.to_thread(service.executor.stop)  # it waits (engine, Ray): off the loop
             service.stop()

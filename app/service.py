@@ -269,7 +269,9 @@ class RunService:
 
     async def warm(self) -> None:
         """Once the engine is ready, cache every preset's result (a class opening one is answered
-        from memory from the first request on)."""
+        from memory from the first request on); nothing unless ``warm_presets``."""
+        if not self.settings.warm_presets:
+            return
         while not self.executor.ready:
             await asyncio.sleep(0.1)
         for name in presets():

@@ -5,6 +5,7 @@ Each test reproduces one finding against the app (in process) and checks the fix
 
 import asyncio
 import json
+import logging
 import threading
 import time
 import tracemalloc
@@ -17,6 +18,7 @@ from uvicorn.config import Config
 from uvicorn.server import ServerState
 
 from app import service as service_module
+from app.assets import StaticTree
 from app.executors import local
 from app.main import create_app
 from app.schemas import RunResult
@@ -251,6 +253,33 @@ def test_run_past_its_deadline_is_cached_for_the_retry():
                 break
     assert retry.status_code == 200
     assert retry.headers["x-cache"] in ("hit", "shared")  # the first run's, not a new one
+
+
+def test_start_up_work_that_fails_is_logged_not_lost(monkeypatch, caplog):
+    """Warming the presets and compressing the static files run unawaited at start-up: a failure
+    of either is logged as an error (it was lost, or reported at garbage collection)."""
+
+    async def no_presets(self):
+        raise RuntimeError("no presets today")
+
+    def no_disk(self):
+        raise OSError("disk gone")
+
+    monkeypatch.setattr(service_module.RunService, "warm", no_presets)
+    monkeypatch.setattr(StaticTree, "warm", no_disk)
+    app = create_app(Settings(warm_presets=False))
+
+    async def scenario():
+        async with app.router.lifespan_context(app):
+            await asyncio.sleep(0.3)
+
+    with caplog.at_level(logging.ERROR, logger="app.main"):
+        asyncio.run(scenario())
+    failed = {(r.getMessage(), str(r.exc_info[1])) for r in caplog.records if r.name == "app.main"}
+    assert failed == {
+        ("warming the presets failed", "no presets today"),
+        ("compressing the static files failed", "disk gone"),
+    }
 
 
 # ---- single flight ------------------------------------------------------------------------------
