@@ -18,4 +18,5 @@ USER 10001
 
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=3s CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz')"]
-CMD ["uvicorn", "app.main:app", "--http", "app.server:HttpProtocol", "--host", "0.0.0.0", "--port", "8000"]
+# A stream still open 30 s after a stop is cut (a training stream lasts up to train_timeout_s).
+CMD ["uvicorn", "app.main:app", "--http", "app.server:HttpProtocol", "--host", "0.0.0.0", "--port", "8000", "--timeout-graceful-shutdown", "30"]

@@ -15,7 +15,8 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/uvicorn app.main:app --http app.server:HttpProtocol --host 127.0.0.1 --port 8000
+	$(BIN)/uvicorn app.main:app --http app.server:HttpProtocol --host 127.0.0.1 --port 8000 \
+		--timeout-graceful-shutdown 30
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

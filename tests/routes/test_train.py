@@ -8,6 +8,7 @@ import logging
 import secrets
 import threading
 import time
+from pathlib import Path
 
 import httpx
 import numpy as np
@@ -30,6 +31,10 @@ LONG = {  # thousands of epochs' worth of work: stopped by the tests long before
     "epochs": 500,
     "snapshot_every": 500,
 }
+
+
+ROOT = Path(__file__).resolve().parents[2]
+GRACEFUL_SHUTDOWN = "--timeout-graceful-shutdown 30"  # = request_timeout_s's default
 
 
 def events(lines):
@@ -417,6 +422,54 @@ def test_shutdown_stops_every_training_and_waits_for_its_turn(monkeypatch, caplo
     name, error = streamed[-1]
     assert name == "error" and error["status"] == 503 and "stopped" in error["detail"]
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+
+
+def test_a_server_stopped_during_a_stream_stops_within_its_graceful_timeout(caplog):
+    """uvicorn starts the lifespan's shutdown only once its connections have closed, and a
+    training stream stays open up to ``train_timeout_s`` (2 minutes). With a graceful timeout
+    (``make run`` and the image give 30 s: ``GRACEFUL_SHUTDOWN``) it cancels the stream still
+    open then, and the lifespan stops its training: the server is gone within the timeout, the
+    stream has ended, and nothing is logged but uvicorn's notice of the cancelled request."""
+    app = create_app(Settings(warm_presets=False))
+    config = Config(app, host="127.0.0.1", port=0, log_level="warning", timeout_graceful_shutdown=1)
+    uvicorn = Server(config)
+    thread = threading.Thread(target=uvicorn.run, daemon=True)
+    with caplog.at_level(logging.ERROR):
+        thread.start()
+        while not uvicorn.started:
+            time.sleep(0.01)
+        app.state.service.executor.wait_ready(timeout_s=120)
+        port = uvicorn.servers[0].sockets[0].getsockname()[1]
+        training, ended = threading.Event(), threading.Event()
+
+        def follow():
+            url = f"http://127.0.0.1:{port}/api/train"
+            try:
+                with httpx.stream("GET", url, params={"config": json.dumps(LONG)}) as stream:
+                    for line in stream.iter_lines():
+                        if line == "event: epoch":
+                            training.set()
+            except httpx.HTTPError:
+                pass  # the connection closed under it
+            ended.set()
+
+        threading.Thread(target=follow, daemon=True).start()
+        assert training.wait(60)
+        stopping = time.monotonic()
+        uvicorn.should_exit = True
+        thread.join(30)
+        stopped_s = time.monotonic() - stopping
+    assert not thread.is_alive() and stopped_s < 1 + 5, stopped_s
+    assert ended.wait(5) and len(app.state.trainings) == 0
+    notices = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert [m for m in notices if "graceful shutdown" not in m] == [], notices
+
+
+def test_make_run_and_the_image_bound_the_graceful_shutdown():
+    """The timeout the test above relies on is in the two ways the app is started."""
+    for path in ("Makefile", "Dockerfile"):
+        text = (ROOT / path).read_text()
+        assert GRACEFUL_SHUTDOWN in text.replace('", "', " "), path
 
 
 def test_a_diverging_training_is_refused_naming_the_learning_rate(client):
