@@ -23,7 +23,7 @@ const LINE_EMS = 1.3; // one line of text
 export const textPx = (opts, chars) => chars * fontSize(opts) * FONT.charWidth;
 
 /** Pixels down `lines` lines of the charts' text. */
-export const linesPx = (opts, lines) => lines * fontSize(opts) * LINE_EMS;
+const linesPx = (opts, lines) => lines * fontSize(opts) * LINE_EMS;
 
 /** Plotly's axis-title text size: 1.2 times the chart's (its Lib.bigFont). */
 const axisTitleSize = (opts) => Math.round(fontSize(opts) * 1.2);
@@ -32,10 +32,10 @@ const axisTitleSize = (opts) => Math.round(fontSize(opts) * 1.2);
  * Pixels from the plot's bottom edge to below its x-axis title: Plotly centres that title 10 px
  * and three title sizes under the axis (the tick labels' 1.5, then 1.5 of offset).
  */
-export const xTitleDepth = (opts) => Math.ceil(10 + 3.7 * axisTitleSize(opts));
+const xTitleDepth = (opts) => Math.ceil(10 + 3.7 * axisTitleSize(opts));
 
 /** Pixels a y-axis title takes beside its tick labels: its (rotated) line and a gap each side. */
-export const yTitlePx = (opts) => Math.ceil(1.4 * axisTitleSize(opts) + 10);
+const yTitlePx = (opts) => Math.ceil(1.4 * axisTitleSize(opts) + 10);
 
 /**
  * Margins that hold the text around a plot, computed from the text size: `left` / `right`

@@ -16,7 +16,7 @@ const SPECS = { connectivity, reach, trajectory };
 const NEEDS = { connectivity: 'connectivity', reach: 'connectivity', trajectory: 'trajectory' };
 
 /** The store keys the analyses draw. */
-export const ANALYSIS_KEYS = ['step', 'example', 'layer', 'direction', 'presenter'];
+const ANALYSIS_KEYS = ['step', 'example', 'layer', 'direction', 'presenter'];
 
 /**
  * The analyses inside `root`'s [data-part=analysis] (none: a view that draws nothing), following

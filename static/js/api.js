@@ -64,7 +64,7 @@ export function errorText({ type, msg = '' }) {
  * A request field's name in the page's language: the longest known start of its path
  * (catalog keys field.*), then the rest as a path ("sequence lengths [0]", "initial state layers[0].forward.h").
  */
-export function fieldName(field) {
+function fieldName(field) {
   const parts = field ? field.split('.') : [];
   for (let n = parts.length; n > 0; n -= 1) {
     const key = `field.${parts.slice(0, n).join('.')}`;
@@ -194,7 +194,7 @@ const STEPS_RULE = /T <= (\d+) .*T is (\d+)/;
  * ("Connectivity is computed for at most 200 steps; this run has 300"), any other rule quoted
  * inside a translated sentence.
  */
-export function analysisRefusal(message) {
+function analysisRefusal(message) {
   const steps = message.match(STEPS_RULE);
   if (steps) return t('analysis.refused_steps', { limit: steps[1], steps: steps[2] });
   return t('analysis.refused', { message });

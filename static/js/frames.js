@@ -559,7 +559,7 @@ export function scaleColor(scale, value, lo, hi) {
 }
 
 /** The relative luminance (WCAG 2) of a CSS rgb() colour or a #rrggbb one. */
-export function luminance(color) {
+function luminance(color) {
   const channels = color.startsWith('#') ? [1, 3, 5].map((i) => parseInt(color.slice(i, i + 2), 16)) : color.match(/\d+/g).map(Number);
   const linear = (c) => (c / 255 <= 0.03928 ? c / 255 / 12.92 : ((c / 255 + 0.055) / 1.055) ** 2.4);
   const [r, g, b] = channels.map(linear);

@@ -44,7 +44,7 @@ export function createEventParser() {
 }
 
 /** The ApiError of a failed training: the server's status and detail, `retryAfter` seconds for a 503 (or null). */
-export function trainError(status, detail, retryAfter = null) {
+function trainError(status, detail, retryAfter = null) {
   return Object.assign(new ApiError(status, serverMessage(detail), fieldErrors(detail)), { retryAfter });
 }
 

@@ -21,21 +21,21 @@ export function previousPosition(direction, t, length) {
 }
 
 /** What layer `layer` read at position t of example b: the input, or the layer below's outputs (forward|backward). */
-export function layerInput(result, layer, b, t) {
+function layerInput(result, layer, b, t) {
   if (layer === 0) return result.inputs[b][t];
   const below = result.layers[layer - 1];
   return [...below.forward.outputs[b][t], ...(below.backward ? below.backward.outputs[b][t] : [])];
 }
 
 /** The initial state {h, c, ...} (the variant's states) of one layer and direction for example b: zeros unless config.initial_state. */
-export function initialState(result, layer, direction, b) {
+function initialState(result, layer, direction, b) {
   const H = result.config.hidden_size;
   const given = result.config.initial_state?.layers?.[layer]?.[direction];
   return Object.fromEntries(variantOf(result.config).states.map((s) => [s, given?.[s]?.[b] ?? zeros(H)]));
 }
 
 /** The state {h, c, ...} a direction held just before reading position t (what the server returned there). */
-export function previousState(result, layer, direction, b, t) {
+function previousState(result, layer, direction, b, t) {
   const prev = previousPosition(direction, t, result.sequence_length[b]);
   if (prev === null) return initialState(result, layer, direction, b);
   const { states } = result.layers[layer][direction];
@@ -83,7 +83,7 @@ function elide(n, item, more) {
 }
 
 /** A vector as the math panel writes it, eliding the end of long ones. */
-export function fmtVector(v) {
+function fmtVector(v) {
   return `[${elide(v.length, (k) => fmt(v[k]), 'math.more').join(', ')}]`;
 }
 

@@ -49,7 +49,7 @@ export const PARTS = ['network', 'heatmaps', 'gates', 'lines', 'math', 'controls
 export const EMBED_PARTS = PARTS.filter((p) => p !== 'analysis');
 
 /** The analyses (SPEC §6) a page asks for when it shows them. */
-export const ANALYSES = ['connectivity', 'trajectory'];
+const ANALYSES = ['connectivity', 'trajectory'];
 
 /** The analyses a state's view shows, which its run request asks for: none when `hide` names `analysis`. */
 export const analysesOf = (state) => (state.hide.includes('analysis') ? [] : ANALYSES);
@@ -82,7 +82,7 @@ const FORMAT = {
 };
 
 /** A field's value read from its URL text (undefined when malformed: the caller keeps its base). */
-export const parseField = (f, text) => PARSE[f.type](text, f);
+const parseField = (f, text) => PARSE[f.type](text, f);
 
 /** A field's URL text. */
 export const formatField = (f, value) => (FORMAT[f.type] ?? String)(value);

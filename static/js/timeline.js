@@ -18,7 +18,7 @@ const browserClock = {
 };
 
 /** The store keys a step timeline uses; another timeline names its own (e.g. {at: 'epoch', count: 'epochs', ...}). */
-export const STEP_KEYS = { at: 'step', count: 'steps', playing: 'playing', speed: 'speed' };
+const STEP_KEYS = { at: 'step', count: 'steps', playing: 'playing', speed: 'speed' };
 
 /**
  * A timeline over `store`'s key `keys.at`, with its length in `keys.count`, whether it plays in

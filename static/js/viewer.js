@@ -40,10 +40,10 @@ const later = () => new Promise((resolve) => {
 });
 
 /** The store keys a viewer draws. */
-export const VIEW_KEYS = ['step', 'example', 'layer', 'direction', 'unit', 'presenter', 'pane'];
+const VIEW_KEYS = ['step', 'example', 'layer', 'direction', 'unit', 'presenter', 'pane'];
 
 /** The view fields of `state` clamped into a run result (an example, layer, unit it has; a direction it has). */
-export function clampView(result, state) {
+function clampView(result, state) {
   const clamp = (v, hi) => Math.max(0, Math.min(hi, v));
   return {
     example: clamp(state.example, result.inputs.length - 1),
