@@ -32,10 +32,12 @@ from app.schemas import InputSpec, RunRequest, TrainRequest, Weights
 from app.settings import Settings
 from app.validation import (
     PreparedRun,
+    check_known,
     check_limit,
     count_numbers,
     network_spec,
     prepare_run,
+    vocabulary_of,
     weight_count,
 )
 
@@ -77,22 +79,14 @@ class PreparedTraining:
 
 def _vocabulary(request: TrainRequest, settings: Settings) -> str:
     """The vocabulary (default: first appearance), checked against the text and the limits."""
-    vocabulary = request.vocabulary or "".join(dict.fromkeys(request.text))
-    if len(set(vocabulary)) != len(vocabulary):
-        raise InputError(("vocabulary",), "must not repeat a character")
+    vocabulary = vocabulary_of([request.text], request.vocabulary or None, ("vocabulary",))
     loc: Loc = ("vocabulary",) if request.vocabulary else ("text",)
     for limit, setting in (
         (settings.max_train_vocabulary, "max_train_vocabulary"),
         (settings.max_input_size, "max_input_size"),
     ):
         check_limit(len(vocabulary), limit, loc, "the vocabulary size", setting)
-    known = set(vocabulary)
-    for t, char in enumerate(request.text):
-        if char not in known:
-            raise InputError(
-                ("text",),
-                f"character {char!r} at position {t} is not in the vocabulary {vocabulary!r}",
-            )
+    check_known([request.text], vocabulary, lambda _: ("text",))
     return vocabulary
 
 

@@ -10,6 +10,7 @@ alone, so a request that breaks a limit costs no more memory than its own body.
 """
 
 import hashlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -63,6 +64,28 @@ def request_json(request: RunRequest) -> bytes:
 def check_limit(value: int, limit: int, loc: Loc, what: str, setting: str) -> None:
     if value > limit:
         raise InputError(loc, f"{what} is {value}, above the limit of {limit} (setting {setting})")
+
+
+def vocabulary_of(lines: Sequence[str], given: str | None, loc: Loc) -> str:
+    """The vocabulary of ``lines``: ``given``, or their characters in order of first appearance;
+    a character given twice is refused at ``loc``. (Runs and trainings both read text this way;
+    ``check_known`` then checks every character against it.)"""
+    vocabulary = "".join(dict.fromkeys("".join(lines))) if given is None else given
+    if len(set(vocabulary)) != len(vocabulary):
+        raise InputError(loc, "must not repeat a character")
+    return vocabulary
+
+
+def check_known(lines: Sequence[str], vocabulary: str, loc_of: Callable[[int], Loc]) -> None:
+    """Every character of ``lines`` is in ``vocabulary``; else refused at ``loc_of(line)``."""
+    known = set(vocabulary)
+    for b, line in enumerate(lines):
+        for t, char in enumerate(line):
+            if char not in known:
+                raise InputError(
+                    loc_of(b),
+                    f"character {char!r} at position {t} is not in the vocabulary {vocabulary!r}",
+                )
 
 
 def _shape_of(data: Any, depth: int) -> list[int]:
@@ -130,11 +153,7 @@ def _input_shape(request: RunRequest, settings: Settings) -> _Input:
         check_limit(steps, settings.max_steps, field, "the longest line", "max_steps")
         if steps == 0:
             raise InputError(field, "at least one line must have a character")
-        vocabulary = spec_input.vocabulary
-        if vocabulary is None:
-            vocabulary = "".join(dict.fromkeys("".join(text)))
-        elif len(set(vocabulary)) != len(vocabulary):
-            raise InputError(("input", "vocabulary"), "must not repeat a character")
+        vocabulary = vocabulary_of(text, spec_input.vocabulary, ("input", "vocabulary"))
         check_limit(
             len(vocabulary),
             settings.max_input_size,
@@ -142,15 +161,7 @@ def _input_shape(request: RunRequest, settings: Settings) -> _Input:
             "vocabulary size",
             "max_input_size",
         )
-        known = set(vocabulary)
-        for b, line in enumerate(text):
-            for t, char in enumerate(line):
-                if char not in known:
-                    raise InputError(
-                        (*field, b),
-                        f"character {char!r} at position {t} is not in the vocabulary "
-                        f"{vocabulary!r}",
-                    )
+        check_known(text, vocabulary, lambda b: (*field, b))
         return _Input(len(text), steps, len(vocabulary), vocabulary)
     field = ("input", "values")
     batch, steps, size = _shape_of(spec_input.values, 3)
