@@ -243,11 +243,18 @@ def test_share_and_download(page: Page, app_url: str) -> None:
         page.get_by_role("button", name="Download JSON").click()
     run = json.loads(download.value.path().read_text())
     assert run["config"]["cell"] == "gru" and len(run["layers"][0]["forward"]["gates"]) == 3
-    for chart in ("state heatmaps", "gates"):
+    pngs = {}
+    for chart in ("network", "state heatmaps", "gates"):
         with page.expect_download() as download:
             page.get_by_role("button", name=f"Download the {chart} as PNG").click()
         assert download.value.suggested_filename.endswith(".png")
-        assert download.value.path().read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        pngs[chart] = download.value.path().read_bytes()
+        assert pngs[chart][:8] == b"\x89PNG\r\n\x1a\n"
+    # The network's SVG painted on a canvas at twice its pixels (its IHDR: width, height).
+    size = "(svg) => [svg.viewBox.baseVal.width, svg.viewBox.baseVal.height]"
+    width, height = page.locator("[data-chart=network] svg").evaluate(size)
+    ihdr = pngs["network"][16:24]
+    assert (int.from_bytes(ihdr[:4]), int.from_bytes(ihdr[4:])) == (2 * width, 2 * height)
 
 
 def test_a_gate_cell_shows_its_value_and_explains_its_unit(page: Page, app_url: str) -> None:
