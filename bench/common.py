@@ -1,5 +1,6 @@
 """Shared helpers of the benches: timing, tables, the app server as a child process, RSS."""
 
+import io
 import json
 import os
 import platform
@@ -7,6 +8,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tarfile
 import time
 import urllib.request
 from collections.abc import Callable, Iterable, Sequence
@@ -14,6 +16,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
+
+
+def export_tree(ref: str, folder: Path) -> None:
+    """The files of commit ``ref`` in ``folder`` (a *before* tree to serve beside this one)."""
+    archive = subprocess.run(["git", "archive", ref], cwd=ROOT, capture_output=True, check=True)
+    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+        tar.extractall(folder, filter="data")
 
 
 def machine() -> str:

@@ -24,10 +24,7 @@ is merged, ``--before`` names the commit before the merge).
 """
 
 import argparse
-import io
 import statistics
-import subprocess
-import tarfile
 import tempfile
 import threading
 import time
@@ -39,7 +36,7 @@ from typing import Any
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from app.presets import presets
-from bench.common import ROOT, Server, free_port, machine, table
+from bench.common import Server, export_tree, free_port, machine, table
 
 CHROMIUM = "/usr/bin/chromium"
 EMBEDS = 20
@@ -179,13 +176,6 @@ class CourseSite:
 
     def stop(self) -> None:
         self.server.shutdown()
-
-
-def export_tree(ref: str, folder: Path) -> None:
-    """The files of commit ``ref`` in ``folder``."""
-    archive = subprocess.run(["git", "archive", ref], cwd=ROOT, capture_output=True, check=True)
-    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
-        tar.extractall(folder, filter="data")
 
 
 def main() -> None:

@@ -17,6 +17,7 @@ from app.engine.cells import describe_all
 from app.i18n import Language
 from app.middleware import deadline_of
 from app.presets import presets
+from app.responses import PacedResponse
 from app.results import Encoding
 from app.schemas import CellDescription, Preset, RunResult
 
@@ -65,7 +66,8 @@ ENCODING = Query(
 
 
 def _json(body: bytes, source: str, headers: dict[str, str]) -> Response:
-    return Response(body, media_type="application/json", headers={**headers, "X-Cache": source})
+    headers = {**headers, "X-Cache": source}
+    return PacedResponse(body, media_type="application/json", headers=headers)
 
 
 @router.post("/run", response_model=RunResult, responses=ERRORS, openapi_extra=RUN_BODY)

@@ -17,6 +17,7 @@ from app.export import csv, html, notebook
 from app.i18n import DEFAULT_LANGUAGE, Language
 from app.middleware import deadline_of
 from app.presets import presets
+from app.responses import PacedResponse
 from app.routes.api import ERRORS
 from app.routes.pages import render
 from app.validation import PreparedRun
@@ -69,7 +70,7 @@ async def export_notebook(
         lang,
     )
     headers = _attachment(_filename(source, prepared, "ipynb"))
-    return Response(body, media_type="application/x-ipynb+json", headers=headers)
+    return PacedResponse(body, media_type="application/x-ipynb+json", headers=headers)
 
 
 @router.get(

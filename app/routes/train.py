@@ -16,6 +16,7 @@ from starlette.types import Receive, Scope, Send
 
 from app.deps import TrainingsDep
 from app.middleware import deadline_of
+from app.responses import PacedResponse
 from app.routes import api
 from app.schemas import TrainDoneEvent, TrainEpochEvent, TrainErrorEvent, TrainResult
 from app.service import Deadline
@@ -152,7 +153,7 @@ async def train(request: Request, trainings: TrainingsDep) -> Response:
     if answer not in done:  # (a cancelled task is not cancelled() until its next step)
         return Response(status_code=499)  # nobody reads it
     body, source = answer.result()
-    return Response(body, media_type="application/json", headers={"X-Cache": source})
+    return PacedResponse(body, media_type="application/json", headers={"X-Cache": source})
 
 
 @router.get(

@@ -213,7 +213,9 @@ def test_large_values_bodies_cost_memory_in_proportion_to_their_bytes(
 
     response, peak = peak_bytes(post)
     assert response.status_code == status, response.text[:300]
-    assert peak < 64 * MB + 2 * len(response.content), f"{peak / MB:.0f} MB"
+    # The response three times: the server's one body, and in this process the test client's
+    # copy of each piece it was sent in (app/responses.py) and the content they are joined into.
+    assert peak < 64 * MB + 3 * len(response.content), f"{peak / MB:.0f} MB"
 
 
 def test_large_values_are_read_into_numpy_with_their_rules(default_client):
