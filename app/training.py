@@ -213,23 +213,34 @@ def tail(prepared: PreparedTraining, meta: dict[str, Any]) -> bytes:
     return _head(prepared.request) + b'"meta":' + orjson.dumps(meta) + b"}"
 
 
+def response_pieces(
+    prepared: PreparedTraining, done: Piece, history: Sequence[Piece], snapshots: Sequence[Piece]
+) -> list[Piece]:
+    """The JSON response as pieces, the same pieces as the stream's events, in order: the tail
+    (``done``, the data of ``event: done``) with the history and the snapshots put in before
+    its ``meta``. Joined, they are ``response``; sent as they are (``PacedResponse``), they
+    are never copied into one."""
+    head = _head(prepared.request)
+
+    def listed(items: Sequence[Piece]) -> list[Piece]:
+        return [piece for k, item in enumerate(items) for piece in ((b",", item) if k else (item,))]
+
+    return [
+        head,
+        b'"history":[',
+        *listed(history),
+        b'],"snapshots":[',
+        *listed(snapshots),
+        b"],",
+        done[len(head) :],
+    ]
+
+
 def response(
     prepared: PreparedTraining, done: Piece, history: Sequence[Piece], snapshots: Sequence[Piece]
 ) -> bytes:
-    """The JSON response, from the same pieces as the stream's events: the tail (``done``, the
-    data of ``event: done``) with the history and the snapshots put in before its ``meta``."""
-    head = _head(prepared.request)
-    return b"".join(
-        [
-            head,
-            b'"history":[',
-            b",".join(history),
-            b'],"snapshots":[',
-            b",".join(snapshots),
-            b"],",
-            done[len(head) :],
-        ]
-    )
+    """The JSON response (``response_pieces``, joined)."""
+    return b"".join(response_pieces(prepared, done, history, snapshots))
 
 
 def _event_data(stream: bytes) -> list[tuple[int, int]]:
@@ -243,11 +254,13 @@ def _event_data(stream: bytes) -> list[tuple[int, int]]:
     return spans
 
 
-def stream_response(prepared: PreparedTraining, stream: bytes) -> bytes:
-    """The JSON response from the training's whole event stream (the one copy the cache keeps
-    of a finished training): its epoch events hold the history entries and the snapshots, its
-    ``done`` event the tail. A snapshot epoch's data is split at the first ``SNAPSHOT_KEY``:
-    the history entry's own keys come before it, and no JSON string holds a bare ``"``."""
+def stream_response(prepared: PreparedTraining, stream: bytes) -> list[Piece]:
+    """The JSON response, as pieces (``response_pieces``: views of ``stream``, nothing copied
+    but a snapshot epoch's history entry), from the training's whole event stream (the one copy
+    the cache keeps of a finished training): its epoch events hold the history entries and the
+    snapshots, its ``done`` event the tail. A snapshot epoch's data is split at the first
+    ``SNAPSHOT_KEY``: the history entry's own keys come before it, and no JSON string holds a
+    bare ``"``."""
     view = memoryview(stream)
     *epochs, (done, end) = _event_data(stream)
     history: list[Piece] = []
@@ -259,4 +272,4 @@ def stream_response(prepared: PreparedTraining, stream: bytes) -> bytes:
             snapshots.append(view[split + len(SNAPSHOT_KEY) : stop - 1])
         else:
             history.append(view[start:stop])
-    return response(prepared, view[done:end], history, snapshots)
+    return response_pieces(prepared, view[done:end], history, snapshots)

@@ -57,6 +57,28 @@ def test_a_large_body_goes_in_pieces_that_other_responses_take_turns_with():
     assert [m["type"] for m in small] == ["http.response.start", "http.response.body"]
 
 
+def test_a_body_given_as_pieces_is_sent_without_joining_them():
+    """Pieces (a cached training's JSON: views of its event stream) go as they are: a large one
+    in slices that are views of it, small ones gathered up to a slice's size."""
+    stream = bytes(range(256)) * (PIECE_BYTES // 64)  # four slices' worth
+    pieces = [b'{"a":[', *([b"1,"] * 1000), memoryview(stream), b"2]}"]
+    sent = []
+
+    async def send(message):
+        sent.append(message)
+
+    response = PacedResponse(pieces, media_type="application/json")
+    asyncio.run(response(SCOPE, None, send))
+    start, *messages = sent
+    whole = b"".join(bytes(p) for p in pieces)
+    assert (b"content-length", str(len(whole)).encode()) in start["headers"]
+    assert b"".join(bytes(m["body"]) for m in messages) == whole
+    assert all(len(m["body"]) <= PIECE_BYTES for m in messages)
+    views = [m["body"] for m in messages if isinstance(m["body"], memoryview)]
+    assert len(views) == 4 and all(v.obj is stream for v in views)  # never copied
+    assert [m["more_body"] for m in messages] == [True] * (len(messages) - 1) + [False]
+
+
 def test_a_large_result_arrives_whole_through_uvicorn():
     """A run result of several megabytes, as a real server sends it: every byte, its length
     as declared, the same bytes as the cache holds."""
