@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from uvicorn.config import Config
 from uvicorn.server import Server
 
-from app import training_service
+from app import cli, training_service
 from app.errors import InputError
 from app.executors.engine import TrainingSession
 from app.main import create_app
@@ -490,11 +490,18 @@ def test_a_server_stopped_during_a_stream_stops_within_its_graceful_timeout(capl
     assert [m for m in notices if "graceful shutdown" not in m] == [], notices
 
 
-def test_make_run_and_the_image_bound_the_graceful_shutdown():
-    """The timeout the test above relies on is in the two ways the app is started."""
+def test_make_run_the_image_and_the_console_script_bound_the_graceful_shutdown(monkeypatch):
+    """The timeout the test above relies on is in the three ways the app is started."""
     for path in ("Makefile", "Dockerfile"):
         text = (ROOT / path).read_text()
         assert GRACEFUL_SHUTDOWN in text.replace('", "', " "), path
+    runs = []
+    monkeypatch.setattr(cli.uvicorn, "run", lambda *args, **kwargs: runs.append(kwargs))
+    monkeypatch.setattr("sys.argv", ["rnn-visualizer", "--port", "8123"])
+    cli.main()
+    [kwargs] = runs
+    assert f"--timeout-graceful-shutdown {kwargs['timeout_graceful_shutdown']}" == GRACEFUL_SHUTDOWN
+    assert kwargs["port"] == 8123
 
 
 def test_a_diverging_training_is_refused_naming_the_learning_rate(client):
