@@ -142,8 +142,8 @@ class StaticTree:
         return (self.asset(url_path), False) if _module(url_path) in self.assets else None
 
     def asset(self, path: str) -> Asset:
-        """The file at ``path``, or the bundle of the module it names."""
-        if path.endswith(BUNDLE):
+        """The file at ``path``, or the bundle of the module it names (``_module``'s rule)."""
+        if _module(path) != path:
             return self._bundle(path)
         return self.assets[path]
 

@@ -20,7 +20,7 @@ from fastapi import Response
 from starlette.types import Receive, Scope, Send
 
 PIECE_BYTES = 256 * 1024  # a quarter of a megabyte: a few hundred microseconds of copying
-Piece = bytes | memoryview
+Piece = bytes | bytearray | memoryview
 
 
 def _sends(pieces: Sequence[Piece]) -> Iterator[Piece]:
@@ -29,6 +29,8 @@ def _sends(pieces: Sequence[Piece]) -> Iterator[Piece]:
     gathered: list[Piece] = []
     size = 0
     for piece in pieces:
+        if not len(piece):
+            continue
         if len(piece) >= PIECE_BYTES:
             if gathered:
                 yield b"".join(gathered)
@@ -58,7 +60,9 @@ class PacedResponse(Response):
         headers: dict[str, str] | None = None,
         status_code: int = 200,
     ) -> None:
-        self.pieces = [content] if isinstance(content, bytes | memoryview) else list(content)
+        self.pieces: list[Piece] = (
+            [content] if isinstance(content, bytes | bytearray | memoryview) else list(content)
+        )
         self.length = sum(len(piece) for piece in self.pieces)
         headers = {**(headers or {}), "content-length": str(self.length)}
         super().__init__(None, status_code, headers, media_type)

@@ -109,12 +109,13 @@ class Flights:
 
 class WorkRates(Rates):
     """Units of preparation work per second, by kind, learnt from what the pool ran: body bytes
-    read, multiply-adds of seeded weights (the QR), numbers written, bytes of a cached stream
-    scanned (a finished training's JSON found in it). Starting rates are this 2-core machine's,
+    read, multiply-adds of seeded weights (the QR), numbers written, bytes scanned or joined (a
+    finished training's stream, and its JSON found in it), HTML pages rendered (the export,
+    over a megabyte whatever the run). Starting rates are this 2-core machine's,
     single-threaded; the first measured jobs take over."""
 
     def __init__(self) -> None:
-        super().__init__(body=5e7, weights=3e9, write=1e7, scan=1e9)
+        super().__init__(body=5e7, weights=3e9, write=1e7, bytes=1e9, page=20)
 
     def observe(self, kind: str, units: float, seconds: float) -> None:
         if seconds > 0.005 and units > 0:  # shorter jobs measure the clock, not the rate

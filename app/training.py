@@ -27,6 +27,7 @@ import orjson
 
 from app.engine.weights import LayerArrays, weights_sha256
 from app.errors import InputError, Loc
+from app.responses import Piece  # a piece of JSON: written now, or a slice of cached bytes
 from app.results import build_result, to_json
 from app.schemas import InputSpec, RunRequest, TrainRequest, Weights
 from app.settings import Settings
@@ -173,7 +174,6 @@ def snapshot_entry(trained: "TrainedEpoch") -> bytes:
     )
 
 
-Piece = bytes | memoryview  # a piece of JSON: written now, or a slice of cached bytes
 SNAPSHOT_KEY = b',"snapshot":'  # what an epoch event adds to its history entry
 
 

@@ -43,6 +43,7 @@ from app.service import (
     INLINE_NUMBERS,
     SMALL_BODY_BYTES,
     Deadline,
+    Flights,
     PreparePool,
     prepare_seeded,
     weights_units,
@@ -55,7 +56,7 @@ from app.training import (
     event,
     history_entry,
     prepare_training,
-    response,
+    response_pieces,
     snapshot_entry,
     stream_response,
     tail,
@@ -73,7 +74,7 @@ class TrainingFlight:
         self.prepared = prepared
         self.frames: list[bytes] = []  # ``event: epoch`` frames, in order
         self.last: bytes | None = None  # ``event: done``, once finished
-        self.body: bytes | None = None  # the JSON response, once finished
+        self.body: list[Piece] | None = None  # the JSON response's pieces, once finished
         self.error: BaseException | None = None
         self.followers = 0
         self.task: asyncio.Task | None = None
@@ -108,6 +109,7 @@ class TrainingService:
     ) -> None:
         self.settings, self.executor, self.cache, self.pool = settings, executor, cache, pool
         self._flights: dict[str, TrainingFlight] = {}
+        self._scans = Flights()  # cached streams being scanned for their JSON's pieces
         self._slots = asyncio.Semaphore(settings.max_concurrent_trainings)
 
     def __len__(self) -> int:
@@ -186,15 +188,21 @@ class TrainingService:
         cached = self.cache.get_bytes(prepared.key, STREAM)
         if cached is not None and len(cached) <= SMALL_BODY_BYTES:
             return stream_response(prepared, cached), "hit"
-        if cached is not None:  # finding its pieces scans it: 25 ms for 28 MB, off the loop
-            pieces = await self.pool.call("scan", len(cached), stream_response, prepared, cached)
-            return pieces, "hit"
+        if cached is not None:  # finding its pieces scans it (25 ms for 28 MB): off the loop, once
+            # for all who ask meanwhile, and never refused for the queue (it is a cache hit)
+            task, _ = self._scans.join(prepared.key, lambda: self._scan(prepared, cached))
+            return await asyncio.shield(task), "hit"
         flight, started = self._join(prepared, deadline)
         async with aclosing(self._frames(flight)) as frames:
             async for _ in frames:
                 pass
         assert flight.body is not None
         return flight.body, "miss" if started else "shared"
+
+    async def _scan(self, prepared: PreparedTraining, stream: bytes) -> list[Piece]:
+        return await self.pool.call(
+            "bytes", len(stream), stream_response, prepared, stream, admitted=True
+        )
 
     async def _frames(self, flight: TrainingFlight) -> AsyncGenerator[bytes, None]:
         """``flight``'s frames, those so far at once, then each as it comes, ``done`` last."""
@@ -291,9 +299,15 @@ class TrainingService:
                 flight.changed()
         assert last is not None  # the last epoch always has a snapshot
         done = tail(prepared, training_meta(last, compute_ms))
-        flight.body = response(prepared, done, history, snapshots)
+        flight.body = response_pieces(prepared, done, history, snapshots)  # sent unjoined
         flight.last = event("done", done)
-        self.cache.put_bytes(prepared.key, STREAM, b"".join([*flight.frames, flight.last]))
+        frames = [*flight.frames, flight.last]
+        size = sum(map(len, frames))
+        if size > SMALL_BODY_BYTES:  # the one copy the cache keeps: joined off the loop
+            stream = await self.pool.call("bytes", size, b"".join, frames, admitted=True)
+        else:
+            stream = b"".join(frames)
+        self.cache.put_bytes(prepared.key, STREAM, stream)
 
 
 async def _once(data: bytes) -> AsyncGenerator[bytes, None]:

@@ -16,21 +16,12 @@ Usage: ``python -m bench.classroom [--before REF] [--rounds N] [--clients N]``.
 
 import argparse
 import asyncio
-import json
 import statistics
 import tempfile
 from pathlib import Path
-from urllib.parse import quote
 
 from bench.common import Server, export_tree, machine, percentile, table
-from bench.loadgen import encode
-from bench.overload import exchange, under_probes
-
-
-async def one_link(port: int, clients: int, seed: int) -> list:
-    config = {"cell": "lstm", "hidden_size": 512, "seed": seed, "input": {"text": ["classroom"]}}
-    raw = encode("GET", f"/api/run?config={quote(json.dumps(config))}&encoding=b64", None, port)
-    return list(await asyncio.gather(*(exchange(port, raw, 60) for _ in range(clients))))
+from bench.overload import one_link, under_probes
 
 
 def main() -> None:

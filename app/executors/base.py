@@ -144,8 +144,9 @@ class CostModel:
         """What ``run`` of ``prepared`` took: the run's rate from ``run_s``, connectivity's from
         the rest of ``compute_ms`` (trajectories cost next to nothing)."""
         self.observe("run", run_macs(prepared), run.run_s)
-        rest = run.meta["compute_ms"] / 1000 - run.run_s
-        self.observe("connectivity", connectivity_macs(prepared), rest)
+        rest, macs = run.meta["compute_ms"] / 1000 - run.run_s, connectivity_macs(prepared)
+        if macs >= LEARN_FROM["connectivity"] and rest > 0:  # the call's fixed cost is the run's
+            self.rates.learn("connectivity", macs, rest)
 
 
 LEARN_FROM = {"run": 2e7, "connectivity": 4e8}  # multiply-adds of a job that teaches its rate

@@ -153,7 +153,7 @@ def test_a_class_exporting_one_configuration_at_once_prepares_it_once(monkeypatc
 
     def counting(request, settings):
         prepared.append(request.hidden_size)
-        time.sleep(0.2)  # long enough for every reader to arrive meanwhile
+        time.sleep(0.5)  # long enough for every reader to arrive meanwhile
         return prepare_run(request, settings)
 
     monkeypatch.setattr(service_module, "prepare_run", counting)

@@ -55,6 +55,17 @@ def test_a_large_body_goes_in_pieces_that_other_responses_take_turns_with():
 
     asyncio.run(one_send())
     assert [m["type"] for m in small] == ["http.response.start", "http.response.body"]
+    empty = []
+
+    async def no_body():
+        async def send(message):
+            empty.append(message)
+
+        await PacedResponse([b"", b""], media_type="application/json")(SCOPE, None, send)
+
+    asyncio.run(no_body())  # one final message, never two
+    assert [(m["type"], m.get("more_body")) for m in empty][1:] == [("http.response.body", False)]
+    assert (b"content-length", b"0") in empty[0]["headers"]
 
 
 def test_a_body_given_as_pieces_is_sent_without_joining_them():
