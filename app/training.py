@@ -218,8 +218,7 @@ def response_pieces(
 ) -> list[Piece]:
     """The JSON response as pieces, the same pieces as the stream's events, in order: the tail
     (``done``, the data of ``event: done``) with the history and the snapshots put in before
-    its ``meta``. Joined, they are ``response``; sent as they are (``PacedResponse``), they
-    are never copied into one."""
+    its ``meta``. Sent as they are (``PacedResponse``), they are never copied into one."""
     head = _head(prepared.request)
 
     def listed(items: Sequence[Piece]) -> list[Piece]:
@@ -234,13 +233,6 @@ def response_pieces(
         b"],",
         done[len(head) :],
     ]
-
-
-def response(
-    prepared: PreparedTraining, done: Piece, history: Sequence[Piece], snapshots: Sequence[Piece]
-) -> bytes:
-    """The JSON response (``response_pieces``, joined)."""
-    return b"".join(response_pieces(prepared, done, history, snapshots))
 
 
 def _event_data(stream: bytes) -> list[tuple[int, int]]:

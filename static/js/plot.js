@@ -2,7 +2,7 @@
 // rebuild). Two renderers behind one chart: Plotly, loaded the first time a Plotly chart is drawn
 // (pages name its script in <meta name=plotly>; the HTML export inlines it), and svgfigure.js for
 // the simple figures (the unrolled network), drawn at once without Plotly.
-import { PLOT_CONFIG } from './config.js';
+import { COMPACT_WIDTH, PLOT_CONFIG } from './config.js';
 import { shapeUpdate } from './frames.js';
 import { messagesUnder, pageLanguage } from './i18n.js';
 import { figureMarkup, geometry, shapesMarkup } from './svgfigure.js';
@@ -19,13 +19,13 @@ let loading = null;
  * Plotly, loaded once per page on first use: the page's own copy when it has one (the HTML export
  * inlines it), else the script <meta name=plotly> names, from this app (the CSP allows only 'self').
  */
-export function plotly() {
+function plotly() {
   if (globalThis.Plotly) return Promise.resolve(globalThis.Plotly);
   loading ??= new Promise((resolve, reject) => {
     const src = document.querySelector('meta[name=plotly]')?.content;
     if (!src) throw new Error('this page names no Plotly script (<meta name=plotly>)');
     const script = Object.assign(document.createElement('script'), { src });
-    script.addEventListener('load', () => resolve(globalThis.Plotly));
+    script.addEventListener('load', () => (globalThis.Plotly ? resolve(globalThis.Plotly) : reject(new Error(`${src} defined no Plotly`))));
     script.addEventListener('error', () => {
       loading = null; // a later chart tries again
       reject(new Error(`Plotly did not load from ${src}`));
@@ -45,6 +45,7 @@ function untab(el) {
 
 /** Draws with Plotly: its toolbar, hover labels, clicks on points. */
 const PLOTLY = {
+  ready: plotly,
   async react(el, data, layout, onPoint) {
     const Plotly = await plotly();
     const first = !el.data;
@@ -66,15 +67,16 @@ const PLOTLY = {
  * labels are the SVG's <title>s; it reports no clicks.
  */
 const SVG = {
+  ready: async () => {},
   async react(el, data, layout) {
-    const { width = 800, height = layout.height } = layout;
+    const { width = COMPACT_WIDTH, height = layout.height } = layout; // frames.js' width when none is given
     el.innerHTML = figureMarkup(data, layout, width, height);
     Object.assign(el, { data, layout });
   },
   async restyle(el, shapes, update) {
     if (!Object.keys(update).length) return;
     el.layout = { ...el.layout, shapes };
-    const g = geometry(el.layout, el.layout.width ?? 800, el.layout.height);
+    const g = geometry(el.layout, el.layout.width ?? COMPACT_WIDTH, el.layout.height);
     for (const layer of ['below', 'above']) el.querySelector(`.shapes-${layer}`).innerHTML = shapesMarkup(shapes, g, layer);
   },
   /** The SVG painted on a canvas at twice its pixels (as Plotly's PNGs are), saved as a PNG. */
@@ -133,6 +135,9 @@ export function createChart(el, spec, renderer = PLOTLY) {
   const chart = {
     /** Draw a new run (or new options: focus layer, unit, font scale). */
     async draw(newModel, newOpts) {
+      // The renderer first (Plotly may still be loading, and a resize meanwhile finds nothing
+      // drawn): the figure is laid out for the size the element has once it can be drawn.
+      await renderer.ready();
       model = newModel;
       opts = { ...newOpts, ...size() };
       opts.start = spec.page ? spec.page(model, opts.step ?? 0, opts) : 0;
@@ -140,7 +145,7 @@ export function createChart(el, spec, renderer = PLOTLY) {
     },
     /** Move to playback step `step`: replace the shapes if they changed. */
     async show(step) {
-      if (!model) return;
+      if (!model || !el.data) return; // not drawn (yet, or Plotly failed to load): nothing to move
       at = step;
       const start = spec.page ? spec.page(model, step, opts) : 0;
       if (start !== opts.start) {

@@ -11,6 +11,13 @@
 const TRACE_KEYS = new Set(['type', 'mode', 'x', 'y', 'text', 'hoverinfo', 'line', 'marker', 'textfont']);
 const SHAPE_KEYS = new Set(['type', 'x0', 'x1', 'y0', 'y1', 'xref', 'yref', 'layer', 'fillcolor', 'line', 'label', 'opacity']);
 const AXIS_KEYS = new Set(['range', 'tickvals', 'ticktext', 'showgrid', 'zeroline', 'fixedrange']);
+// Layout keys drawn (width, height, margin, font, paper), or without effect on a chart that has no
+// legend, no plot background of its own and native hover labels.
+const LAYOUT_KEYS = new Set(['width', 'height', 'margin', 'font', 'paper_bgcolor', 'plot_bgcolor', 'showlegend', 'hoverlabel', 'xaxis', 'yaxis', 'shapes']);
+const LINE_KEYS = new Set(['color', 'width', 'dash']);
+const MARKER_KEYS = new Set(['symbol', 'size', 'angle', 'color', 'opacity']);
+const FONT_KEYS = new Set(['size', 'color']);
+const LABEL_KEYS = new Set(['text', 'font']);
 const INK = '#444'; // Plotly's default text and line colour
 const TICK_GAP = 3; // pixels between a tick label and the plot area
 
@@ -20,12 +27,17 @@ function known(what, object, keys) {
   if (unknown.length) throw new Error(`svgfigure: ${what} has ${unknown.join(', ')}, which it does not draw`);
 }
 
-/** Plotly's text as SVG text: the lines of `<br>`, other tags dropped, every `<`, `>` and bare `&` escaped. */
+/**
+ * Plotly's text as SVG text: the lines of `<br>`, every bare `&` escaped. Any other tag (which
+ * Plotly would draw: bold, sub- and superscripts) is refused, as user text reaches it escaped.
+ */
 export function textLines(text) {
-  return String(text ?? '').split(/<br\s*\/?>/i).map((line) => line
-    .replace(/<[^>]*>/g, '')
-    .replace(/&(?!(?:amp|lt|gt|quot|#\d+|#x[0-9a-f]+);)/gi, '&amp;')
-    .replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;'));
+  return String(text ?? '').split(/<br\s*\/?>/i).map((line) => {
+    if (/<[a-z/]/i.test(line)) throw new Error(`svgfigure: text with markup it does not draw: ${line}`);
+    return line
+      .replace(/&(?!(?:amp|lt|gt|quot|#\d+|#x[0-9a-f]+);)/gi, '&amp;')
+      .replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+  });
 }
 
 const attr = (value) => String(value).replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
@@ -70,6 +82,7 @@ function dashArray(dash, width) {
 }
 
 function stroke(line = {}) {
+  known('line', line, LINE_KEYS);
   const width = line.width ?? 2;
   if (!width) return ' stroke="none"';
   return ` stroke="${attr(line.color ?? INK)}" stroke-width="${width}"${dashArray(line.dash, width)}`;
@@ -91,7 +104,7 @@ const at = (value, k) => (Array.isArray(value) ? value[k] : value);
 /** One scatter trace: its lines (null breaks them), its markers, its texts, its hover labels (as <title>). */
 function traceMarkup(trace, g, font) {
   if (trace.type !== 'scatter') throw new Error(`svgfigure: trace type ${trace.type}`);
-  known('a trace', trace, TRACE_KEYS);
+  known('trace', trace, TRACE_KEYS);
   const modes = new Set(trace.mode.split('+'));
   const points = trace.x.map((x, k) => [x, trace.y[k]]);
   const out = [];
@@ -109,6 +122,7 @@ function traceMarkup(trace, g, font) {
   }
   if (modes.has('markers')) {
     const m = trace.marker ?? {};
+    known('marker', m, MARKER_KEYS);
     const hover = trace.hoverinfo === 'text';
     points.forEach(([x, y], k) => {
       if (x === null || y === null) return;
@@ -120,6 +134,7 @@ function traceMarkup(trace, g, font) {
     });
   }
   if (modes.has('text')) {
+    known('textfont', trace.textfont ?? {}, FONT_KEYS);
     const { size, color } = trace.textfont ?? {};
     points.forEach(([x, y], k) => {
       if (x === null || y === null || at(size, k) === 0) return;
@@ -133,7 +148,7 @@ function traceMarkup(trace, g, font) {
 export function shapesMarkup(shapes, g, layer) {
   return shapes.filter((s) => (s.layer ?? 'above') === layer).map((shape) => {
     if (shape.type !== 'rect') throw new Error(`svgfigure: shape type ${shape.type}`);
-    known('a shape', shape, SHAPE_KEYS);
+    known('shape', shape, SHAPE_KEYS);
     const [x, y] = [g.xOf(shape.xref), g.yOf(shape.yref)];
     if (!x || !y) throw new Error(`svgfigure: shape reference ${shape.xref}, ${shape.yref}`);
     const [x0, x1] = [x(shape.x0), x(shape.x1)].sort((a, b) => a - b);
@@ -141,6 +156,8 @@ export function shapesMarkup(shapes, g, layer) {
     const fill = shape.fillcolor ? `fill="${attr(shape.fillcolor)}"` : 'fill="none"';
     const opacity = shape.opacity === undefined ? '' : ` opacity="${shape.opacity}"`;
     const rect = `<rect x="${px(x0)}" y="${px(y0)}" width="${px(x1 - x0)}" height="${px(y1 - y0)}" ${fill}${stroke(shape.line)}${opacity}/>`;
+    known('label', shape.label ?? {}, LABEL_KEYS);
+    known('label.font', shape.label?.font ?? {}, FONT_KEYS);
     const label = shape.label?.text ? text((x0 + x1) / 2, (y0 + y1) / 2, shape.label.text, { size: shape.label.font?.size, color: shape.label.font?.color }) : '';
     return `<g class="shape">${rect}${label}</g>`;
   }).join('');
@@ -149,13 +166,13 @@ export function shapesMarkup(shapes, g, layer) {
 /** The tick labels of both axes (no tick marks, no grid: the only axes this renderer draws). */
 function axesMarkup(layout, g) {
   const ticks = (axis, name, place) => {
-    known(`the ${name}`, axis, AXIS_KEYS);
+    known(name, axis, AXIS_KEYS);
     if (axis.showgrid !== false || axis.zeroline !== false) throw new Error(`svgfigure: the ${name} must set showgrid and zeroline to false`);
     return (axis.tickvals ?? []).map((v, k) => place(v, axis.ticktext?.[k] ?? String(v))).join('');
   };
   const { plot } = g;
-  const xs = ticks(layout.xaxis, 'x axis', (v, label) => text(g.x(v), plot.bottom + TICK_GAP, label, { dy: 0.71 }));
-  const ys = ticks(layout.yaxis, 'y axis', (v, label) => text(plot.left - TICK_GAP, g.y(v), label, { anchor: 'end' }));
+  const xs = ticks(layout.xaxis, 'xaxis', (v, label) => text(g.x(v), plot.bottom + TICK_GAP, label, { dy: 0.71 }));
+  const ys = ticks(layout.yaxis, 'yaxis', (v, label) => text(plot.left - TICK_GAP, g.y(v), label, { anchor: 'end' }));
   return `<g class="xtick">${xs}</g><g class="ytick">${ys}</g>`;
 }
 
@@ -165,6 +182,9 @@ function axesMarkup(layout, g) {
  * (`.shapes-below`, `.shapes-above`), so a step redraws just them (shapesMarkup).
  */
 export function figureMarkup(data, layout, width, height) {
+  known('layout', layout, LAYOUT_KEYS);
+  known('layout.font', layout.font ?? {}, new Set(['family', 'size', 'color']));
+  known('margin', layout.margin, new Set(['l', 'r', 't', 'b']));
   const g = geometry(layout, width, height);
   const font = layout.font ?? {};
   const size = font.size ?? 12;

@@ -69,14 +69,19 @@ test('user text is drawn as text, never as markup', () => {
   assert.ok(!markup.includes('<img'));
   assert.ok(texts(markup).includes('&lt;img/src=x/onerror=alert(1)&gt;'));
   assert.ok(texts(markup).includes('a&amp;b&quot;q&quot;'));
-  assert.deepEqual(textLines('x<br>y<b>z</b> & <i'), ['x', 'yz &amp; &lt;i']);
+  assert.deepEqual(textLines('x<br>y & 1 < 2'), ['x', 'y &amp; 1 &lt; 2']);
 });
 
-test('a step redraws the same shapes markup the figure was drawn with', () => {
-  const { fig, layout, markup } = draw(runs.lstm_bidir_2layers, 3);
-  const g = geometry(layout, 800, fig.layout.height);
-  assert.ok(markup.includes(`<g class="shapes-below">${shapesMarkup(layout.shapes, g, 'below')}</g>`));
-  assert.equal(shapesMarkup(layout.shapes, g, 'above'), '');
+test('a step\'s shapes redrawn in place give the figure drawn whole at that step', () => {
+  // plot.js' SVG.restyle: the step's shapes (shapesMarkup) into the groups of the figure drawn first.
+  const first = draw(runs.lstm_bidir_2layers, 0);
+  const later = draw(runs.lstm_bidir_2layers, 3);
+  assert.notDeepEqual(first.layout.shapes, later.layout.shapes);
+  const g = geometry(later.layout, 800, later.fig.layout.height);
+  const redrawn = first.markup
+    .replace(/<g class="shapes-below">.*?<\/g><g class="traces">/, `<g class="shapes-below">${shapesMarkup(later.layout.shapes, g, 'below')}</g><g class="traces">`)
+    .replace(/<g class="shapes-above">.*?<\/g><g class="xtick">/, `<g class="shapes-above">${shapesMarkup(later.layout.shapes, g, 'above')}</g><g class="xtick">`);
+  assert.equal(redrawn, later.markup);
 });
 
 test('what it cannot draw faithfully is refused, not drawn otherwise', () => {
@@ -89,4 +94,9 @@ test('what it cannot draw faithfully is refused, not drawn otherwise', () => {
   assert.throws(() => figureMarkup(fig.data, layout, 800, 300), /shape type line/);
   const gridded = { ...fig.layout, xaxis: { ...fig.layout.xaxis, showgrid: true } };
   assert.throws(() => figureMarkup(fig.data, gridded, 800, 300), /showgrid/);
+  // Nested attributes and the layout too, and text markup Plotly would draw.
+  assert.throws(with_((data) => [{ ...data[0], line: { ...data[0].line, shape: 'spline' } }]), /line has shape/);
+  assert.throws(with_((data) => [{ ...data[1], marker: { ...data[1].marker, line: { width: 1 } } }]), /marker has line/);
+  assert.throws(() => figureMarkup(fig.data, { ...fig.layout, annotations: [] }, 800, 300), /layout has annotations/);
+  assert.throws(with_((data) => [{ ...data[4], text: ['<b>bold</b>'] }]), /markup it does not draw/);
 });
