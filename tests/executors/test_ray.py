@@ -259,13 +259,13 @@ def test_a_replica_killed_during_a_burst_loses_no_request(ray_app, local_client)
     executor = executor_of(client)
     rng = random.Random(SEED + 1)
     medium = {"cell": "lstm", "hidden_size": 64, "num_layers": 3, "bidirectional": True}
-    burst = [  # about 50 ms each on one core
+    burst = [  # about 50 ms each on one core: long enough that both replicas are seen busy
         {**medium, "seed": rng.randrange(2**32), "input": {"text": ["abcdefgh" * 25] * 4}}
-        for _ in range(24)
+        for _ in range(48)
     ]
     before = replica_actors()
     assert len(before) == REPLICAS
-    killed, answered = threading.Event(), []
+    killed, busy, answered = threading.Event(), threading.Event(), []
 
     def post(config: dict):
         answer = client.post("/api/run?encoding=b64", json=config)
@@ -278,6 +278,8 @@ def test_a_replica_killed_during_a_burst_loses_no_request(ray_app, local_client)
             time.monotonic() < deadline
         ):
             time.sleep(0.002)
+        if executor.in_flight >= 2 * REPLICAS:
+            busy.set()
         ray.kill(next(iter(before.values())), no_restart=True)
         killed.set()
 
@@ -287,7 +289,7 @@ def test_a_replica_killed_during_a_burst_loses_no_request(ray_app, local_client)
     with ThreadPoolExecutor(8) as pool:
         answers = list(pool.map(post, burst))
     killer.join()
-    assert killed.is_set()
+    assert killed.is_set() and busy.is_set(), "the burst ended before both replicas were busy"
     assert [a.status_code for a in answers] == [200] * len(burst), [a.text[:200] for a in answers]
     assert executor.retries > retried, "no run was in flight on the killed replica"
 
